@@ -1,0 +1,1 @@
+"""Documents → passages → index. Never formats answers; never imports `assistant`."""

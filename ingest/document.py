@@ -1,0 +1,44 @@
+"""What the manifest says about one document, and the error every parser raises on bad input."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = ("legislation", "decision", "guidance", "internal-rules")
+ACCESS_LEVELS = ("public", "internal", "restricted")
+
+
+class IngestError(Exception):
+    """A document that cannot be ingested. The message is one line naming the file and the reason."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    short: str
+    kind: str
+    version_date: str
+    source_url: str = ""
+    download_url: str = ""
+    licence: str = ""
+    file: str = ""
+    sha256: str = ""
+    access: str = "public"
+    regime: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentInfo:
+        data = dict(data)
+        data["aliases"] = tuple(data.get("aliases") or ())
+        return cls(**data)
