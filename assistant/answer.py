@@ -1,0 +1,174 @@
+"""Answers made only of verified quotes: the records, the extractive composer and the verifier.
+
+Every statement is a verbatim span of a retrieved passage followed by its [n] marker; every
+marker refers to a listed source; every listed source is cited. `verify` enforces this on any
+answer, whoever composed it, and the composers never return an answer that fails it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ingest.passage import Passage, normalise_space
+from ingest.store import tokenize
+
+REFUSAL = "The indexed documents do not answer this."
+MAX_STATEMENTS = 5
+MAX_QUOTE_CHARS = 600
+WHOLE_PASSAGE_CHARS = 420
+_MARKER = re.compile(r"\[(\d+)\]")
+_SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[A-Z(“\"])")
+
+
+@dataclass
+class Citation:
+    n: int
+    passage_id: str
+    citation: str
+    doc_id: str
+    doc_short: str
+    provision: str
+    heading_path: list[str]
+    version_date: str
+    source_url: str
+    text: str
+    kind: str
+    quotes: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, n: int, passage: Passage) -> Citation:
+        return cls(n=n, passage_id=passage.passage_id, citation=passage.citation, doc_id=passage.doc_id,
+                   doc_short=passage.doc_short, provision=passage.provision, heading_path=list(passage.heading_path),
+                   version_date=passage.version_date or "undated", source_url=passage.source_url,
+                   text=passage.text, kind=passage.kind, references=list(passage.references))
+
+
+@dataclass
+class Statement:
+    quote: str
+    n: int
+    lead: str = ""
+
+    def render(self) -> str:
+        lead = f"{self.lead} " if self.lead else ""
+        return f"{lead}“{self.quote}” [{self.n}]"
+
+
+@dataclass
+class Answer:
+    question: str
+    resolved_question: str
+    regime: dict[str, str]
+    text: str
+    statements: list[Statement]
+    citations: list[Citation]
+    refused: bool
+    related: list[Citation] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    route: str = "answer"
+    carried_over: str = ""
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        data = dict(data)
+        data["statements"] = [Statement(**s) for s in data.get("statements", [])]
+        data["citations"] = [Citation(**c) for c in data.get("citations", [])]
+        data["related"] = [Citation(**c) for c in data.get("related", [])]
+        return cls(**data)
+
+
+class VerificationError(ValueError):
+    pass
+
+
+def verify(answer: Answer) -> None:
+    """Raise if any quote is not in its passage, any marker dangles, or any source is uncited."""
+    by_n = {c.n: c for c in answer.citations}
+    for s in answer.statements:
+        if s.n not in by_n:
+            raise VerificationError(f"statement cites [{s.n}], which is not a listed source")
+        if normalise_space(s.quote) not in normalise_space(by_n[s.n].text):
+            raise VerificationError(f"quote for [{s.n}] is not verbatim in {by_n[s.n].citation}")
+    markers = {int(m) for m in _MARKER.findall(answer.text)}
+    if markers - set(by_n):
+        raise VerificationError(f"answer text cites {sorted(markers - set(by_n))}, not listed")
+    uncited = set(by_n) - markers - {s.n for s in answer.statements}
+    if uncited:
+        raise VerificationError(f"sources {sorted(uncited)} are listed but not cited")
+
+
+def units(text: str) -> list[str]:
+    """Quotable units of a passage: list items and sentences, a lead-in kept with what it introduces."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    out: list[str] = []
+    pending = ""
+    for line in lines:
+        if pending:
+            joined = f"{pending}\n{line}"
+            if len(joined) <= MAX_QUOTE_CHARS:
+                pending = joined
+                if not line.endswith(("—", ":")):
+                    out.append(pending)
+                    pending = ""
+                continue
+            out.append(pending)
+            pending = ""
+        if line.endswith(("—", ":")) and len(line) < MAX_QUOTE_CHARS:
+            pending = line
+            continue
+        if len(line) > MAX_QUOTE_CHARS:
+            out.extend(s for s in _SENTENCE_END.split(line) if s.strip())
+        else:
+            out.append(line)
+    if pending:
+        out.append(pending)
+    return out
+
+
+def _overlap(query_terms: set[str], unit: str) -> float:
+    terms = set(tokenize(unit))
+    return len(query_terms & terms) / (len(query_terms) or 1)
+
+
+def best_quote(passage: Passage, query_terms: set[str]) -> str:
+    """The passage itself when short; otherwise its unit sharing most words with the question."""
+    if len(passage.text) <= WHOLE_PASSAGE_CHARS:
+        return passage.text
+    candidates = units(passage.text)
+    scored = sorted(candidates, key=lambda u: (_overlap(query_terms, u), -abs(len(u) - 250)), reverse=True)
+    return scored[0] if scored else passage.text[:MAX_QUOTE_CHARS]
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.8
+
+
+def compose_extractive(question: str, passages: list[Passage], regime_line: str,
+                       max_statements: int = MAX_STATEMENTS) -> tuple[str, list[Statement], list[Citation]]:
+    """Quote the best unit of each top passage, in retrieval order, one statement per passage."""
+    query_terms = set(tokenize(question))
+    statements: list[Statement] = []
+    citations: list[Citation] = []
+    for passage in passages:
+        if len(statements) >= max_statements:
+            break
+        quote = best_quote(passage, query_terms)
+        if any(_similar(quote, s.quote) for s in statements):
+            continue
+        n = len(citations) + 1
+        citation = Citation.of(n, passage)
+        citation.quotes.append(quote)
+        citations.append(citation)
+        statements.append(Statement(quote=quote, n=n, lead=f"{passage.citation}:"))
+    lines = [s.render() for s in statements]
+    text = "\n\n".join(lines + [regime_line]) if lines else regime_line
+    return text, statements, citations

@@ -1,0 +1,175 @@
+"""The `cga` command: corpus sync, ingest, search, stats, ask, eval, serve and friends."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        sys.exit(f"cga: {exc}")
+
+
+def _manifest(settings: Settings):
+    from assistant.library import all_documents
+    from ingest.corpus import ManifestError
+
+    try:
+        return all_documents(settings)
+    except ManifestError as exc:
+        sys.exit(f"cga: {exc}")
+
+
+def cmd_corpus_sync(args: argparse.Namespace) -> int:
+    from ingest.corpus import load_manifest, sync
+
+    settings = _settings()
+    from ingest.corpus import ManifestError
+
+    try:
+        docs = load_manifest(settings.sources)
+    except ManifestError as exc:
+        sys.exit(f"cga: {exc}")
+    mirror = Path(args.mirror) if args.mirror else settings.corpus_mirror
+    results = sync(docs, settings.corpus_cache, mirror)
+    for r in results:
+        if r.status == "error":
+            print(f"error   {r.doc_id}: {r.detail}", file=sys.stderr)
+        elif args.verbose or r.status != "ok":
+            print(f"{r.status:<8}{r.doc_id}")
+    failed = sum(r.status == "error" for r in results)
+    source = f"mirror {mirror}" if mirror else "public download URLs"
+    print(f"corpus: {len(results) - failed}/{len(results)} documents in {settings.corpus_cache} (from {source})")
+    return 1 if failed else 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.library import embeddings_for
+    from ingest.pipeline import IngestLocked, run_ingest
+
+    settings = _settings()
+    docs = _manifest(settings)
+    try:
+        report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings),
+                            force=args.force, progress=not args.quiet)
+    except IngestLocked as exc:
+        print(f"cga ingest: {exc}", file=sys.stderr)
+        return 2
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.library import open_library
+    from assistant.retrieve import SearchFilters
+
+    library = open_library(_settings())
+    filters = SearchFilters(kinds=tuple(args.kind or ()), doc_ids=tuple(args.doc or ()))
+    hits = library.retriever.search(args.query, k=args.k, filters=filters)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], indent=1, ensure_ascii=False))
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.passage
+        first = " ".join(p.text.split())[:160]
+        print(f"{rank:>2}. {p.citation:<28} {hit.score:6.3f}  {first}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from assistant.library import open_library
+
+    library = open_library(_settings())
+    print(json.dumps(library.stats(), indent=1) if args.json else library.stats_text())
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.chat import Conversation
+    from assistant.library import open_library
+    from assistant.render import answer_as_text
+
+    library = open_library(_settings())
+    conversation = Conversation()
+    answer = library.ask(args.question, conversation=conversation, as_at=args.as_at, regime=args.regime)
+    print(json.dumps(answer.to_dict(), indent=1, ensure_ascii=False) if args.json else answer_as_text(answer))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.harness import main as eval_main
+
+    return eval_main(args.set, args.json_out, floors=args.check_floors)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.ui import serve
+
+    serve(_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cga", description="Commissioning guidance assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    corpus = sub.add_parser("corpus", help="the documents listed in corpus/sources.toml")
+    corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
+    sync = corpus_sub.add_parser("sync", help="copy or download every listed document, checking sha256")
+    sync.add_argument("--mirror", help="mirror folder (default: CGA_CORPUS_MIRROR or ../shared/corpus)")
+    sync.add_argument("-v", "--verbose", action="store_true")
+    sync.set_defaults(func=cmd_corpus_sync)
+
+    ingest = sub.add_parser("ingest", help="build the index from the synced corpus (only if anything changed)")
+    ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    ingest.set_defaults(func=cmd_ingest)
+
+    search = sub.add_parser("search", help="ranked passages for a query")
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=10)
+    search.add_argument("--kind", action="append", help="legislation, decision, guidance or internal-rules")
+    search.add_argument("--doc", action="append", help="document id, e.g. ukpga-2023-54")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=cmd_search)
+
+    stats = sub.add_parser("stats", help="documents, passages, index size, model, version dates")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=cmd_stats)
+
+    ask = sub.add_parser("ask", help="a cited answer to a question")
+    ask.add_argument("question")
+    ask.add_argument("--as-at", dest="as_at", help="date the procurement started (YYYY-MM-DD)")
+    ask.add_argument("--regime", choices=["auto", "PA 2023", "PCR 2015"], default="auto")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="retrieval and answer metrics on a question set")
+    ev.add_argument("--set", default=None, help="JSONL question set (default evals/questions.jsonl)")
+    ev.add_argument("--json-out", dest="json_out", default=None)
+    ev.add_argument("--check-floors", action="store_true", help="exit non-zero below the floors in evals/floors.json")
+    ev.set_defaults(func=cmd_eval)
+
+    serve = sub.add_parser("serve", help="the chat UI and JSON API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

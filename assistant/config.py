@@ -1,0 +1,73 @@
+"""Every CGA_* setting, read once from the environment. Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Offline by construction: no model hub, no analytics, no telemetry, whatever the caller forgot.
+for _key, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    sources: Path
+    corpus_mirror: Path | None
+    corpus_cache: Path
+    model_path: Path | None
+    chroma_url: str
+    users_file: Path | None
+    max_upload_bytes: int
+    audit_retention_days: int
+    llm: str
+    llm_model: str
+    llm_base_url: str
+    llm_api_key: str
+    llm_timeout: float
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("CGA_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+        mirror = env.get("CGA_CORPUS_MIRROR")
+        default_mirror = PROJECT_ROOT.parent / "shared" / "corpus"
+        if mirror is None and default_mirror.is_dir():
+            mirror = str(default_mirror)
+        llm = env.get("CGA_LLM", "none").strip().lower() or "none"
+        if llm not in ("none", "openai", "ollama"):
+            raise ValueError(f"CGA_LLM is {llm!r}; expected none, openai or ollama")
+        return cls(
+            data_dir=data_dir,
+            sources=Path(env.get("CGA_SOURCES", PROJECT_ROOT / "corpus" / "sources.toml")),
+            corpus_mirror=Path(mirror) if mirror else None,
+            corpus_cache=Path(env.get("CGA_CORPUS_CACHE", data_dir / "corpus")),
+            model_path=Path(env["CGA_MODEL_PATH"]) if env.get("CGA_MODEL_PATH") else None,
+            chroma_url=env.get("CGA_CHROMA_URL", ""),
+            users_file=Path(env["CGA_USERS_FILE"]) if env.get("CGA_USERS_FILE") else None,
+            max_upload_bytes=int(float(env.get("CGA_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
+            audit_retention_days=int(env.get("CGA_AUDIT_RETENTION_DAYS", "365")),
+            llm=llm,
+            llm_model=env.get("CGA_LLM_MODEL", ""),
+            llm_base_url=env.get("CGA_LLM_BASE_URL", ""),
+            llm_api_key=env.get("CGA_LLM_API_KEY", ""),
+            llm_timeout=float(env.get("CGA_LLM_TIMEOUT", "30")),
+        )
+
+    @property
+    def embedding_cache(self) -> Path:
+        return self.data_dir / "embeddings.sqlite"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"

@@ -1,0 +1,129 @@
+"""The composition root: settings → documents, embeddings, index, retriever, answerer.
+
+One `Library` serves the CLI, the UI and the API. It notices a new index version (after an
+upload or a rebuild) and switches to it between questions, without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from ingest.corpus import load_manifest
+from ingest.document import DocumentInfo
+from ingest.embed import CachedEmbeddings
+from ingest.references import ReferenceFinder
+from ingest.store import Index, IndexLocation
+
+
+class IndexMissing(Exception):
+    pass
+
+
+def uploads_manifest(settings: Settings) -> Path:
+    return settings.data_dir / "uploads.toml"
+
+
+def all_documents(settings: Settings) -> list[DocumentInfo]:
+    """The manifest's documents plus any uploaded through the UI."""
+    docs = load_manifest(settings.sources)
+    uploads = uploads_manifest(settings)
+    if uploads.exists():
+        docs += load_manifest(uploads)
+    return docs
+
+
+_EMBEDDINGS: dict[tuple[Path, Path | None], CachedEmbeddings] = {}
+
+
+def embeddings_for(settings: Settings) -> CachedEmbeddings:
+    key = (settings.embedding_cache, settings.model_path)
+    if key not in _EMBEDDINGS:
+        _EMBEDDINGS[key] = CachedEmbeddings(settings.model_path, settings.embedding_cache)
+    return _EMBEDDINGS[key]
+
+
+class Library:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.location = IndexLocation(settings.data_dir)
+        self.embeddings = embeddings_for(settings)
+        self._lock = threading.Lock()
+        self._index: Index | None = None
+        self._components: dict[str, Any] = {}
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Open the current index version if it is not the one open now. True when it switched."""
+        current = self.location.current()
+        if current is None:
+            raise IndexMissing(f"no index in {self.settings.data_dir}; run `cga corpus sync` and `cga ingest`")
+        if self._index is not None and self._index.version == current.name:
+            return False
+        with self._lock:
+            if self._index is not None and self._index.version == current.name:
+                return False
+            from assistant.retrieve import Retriever
+
+            index = Index(current)
+            finder = ReferenceFinder(index.documents)
+            self._components = {"retriever": Retriever(index, self.embeddings, finder), "finder": finder}
+            self._index = index
+        return True
+
+    @property
+    def index(self) -> Index:
+        self.refresh()
+        assert self._index is not None
+        return self._index
+
+    @property
+    def retriever(self):
+        self.refresh()
+        return self._components["retriever"]
+
+    @property
+    def finder(self) -> ReferenceFinder:
+        self.refresh()
+        return self._components["finder"]
+
+    def ask(self, question: str, **kwargs: Any):
+        from assistant.chat import answer_question
+
+        return answer_question(self, question, **kwargs)
+
+    def stats(self) -> dict[str, Any]:
+        index = self.index
+        per_doc: dict[str, int] = {}
+        for p in index.passages:
+            per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+        size = sum(f.stat().st_size for f in index.version_dir.rglob("*") if f.is_file())
+        return {
+            "version": index.version,
+            "model": index.meta.get("model"),
+            "built": index.meta.get("built"),
+            "passages": len(index.passages),
+            "index_bytes": size,
+            "documents": [{"doc_id": d.doc_id, "title": d.title, "short": d.short, "kind": d.kind,
+                           "version_date": d.version_date or "undated", "access": d.access,
+                           "passages": per_doc.get(d.doc_id, 0)} for d in index.documents],
+        }
+
+    def stats_text(self) -> str:
+        s = self.stats()
+        lines = [f"index {s['version']} built {s['built']} · model {s['model']} · "
+                 f"{s['passages']} passages · {s['index_bytes'] / 1e6:.1f} MB"]
+        for d in s["documents"]:
+            lines.append(f"  {d['short']:<12} {d['kind']:<12} {d['version_date']:<10} {d['passages']:>5}  {d['title']}")
+        return "\n".join(lines)
+
+
+def open_library(settings: Settings) -> Library:
+    import sys
+
+    try:
+        return Library(settings)
+    except IndexMissing as exc:
+        sys.exit(f"cga: {exc}")
