@@ -118,6 +118,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from assistant.feedback import FeedbackStore, feedback_path
+
+    path = feedback_path(_settings().data_dir)
+    if not path.exists():
+        sys.exit(f"cga: no feedback yet ({path} does not exist)")
+    store = FeedbackStore(path)
+    text, count = store.to_csv(), len(store.all())
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        print(f"{count} feedback record(s) written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from assistant.users import UsersFileError, add_user
+
+    settings = _settings()
+    path = Path(args.file) if args.file else settings.users_file
+    if path is None:
+        sys.exit("cga users add: no users file; set CGA_USERS_FILE or pass --file")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if password != getpass.getpass("Again: "):
+            sys.exit("cga users add: the passwords differ")
+    try:
+        user = add_user(path, args.name, args.role, password)
+    except UsersFileError as exc:
+        sys.exit(f"cga users add: {exc}")
+    print(f"{user.name} ({user.role}) saved in {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cga", description="Commissioning guidance assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.set_defaults(func=cmd_serve)
+
+    feedback = sub.add_parser("feedback", help="feedback people gave on answers")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="all feedback as CSV")
+    export.add_argument("--out", help="CSV file to write (default: standard output)")
+    export.set_defaults(func=cmd_feedback_export)
+
+    users = sub.add_parser("users", help="who may sign in (CGA_USERS_FILE)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user, or reset one's role and password")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["admin", "staff", "public"], required=True)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.add_argument("--file", help="users file (default: CGA_USERS_FILE); .json for JSON, otherwise TOML")
+    add.set_defaults(func=cmd_users_add)
     return parser
 
 

@@ -1,8 +1,50 @@
-"""Answers as plain text and Markdown: for the terminal, the copy button and the exported record."""
+"""Answers as plain text, Markdown and HTML: the terminal, the copy box, the exported record, the chat.
+
+All three show the same parts in the same order: the follow-up note, the answer, the advisor's
+steps, the regime line, notes, then the sources (or, for a refusal, the possibly related passages).
+Document text is untrusted (an uploaded page may hold HTML or script), so the HTML form escapes
+every character of it and the Markdown form escapes what Markdown would interpret.
+"""
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import datetime
+from urllib.parse import urlparse
+
 from assistant.answer import Answer, Citation
+from assistant.chat import Conversation
+from assistant.regime import Regime
+
+REGIME_PREFIX = "Regime:"
+RELATED_TITLE = "Possibly related passages (these do not answer the question)"
+_MARKER = re.compile(r"\[(\d+)\]")
+_MD_SPECIAL = re.compile(r"([\\`*_<>\[\]])")
+_MD_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+def split_regime(answer: Answer) -> tuple[str, str]:
+    """The answer body and its regime line; a refusal's text has none, so it is built from `answer.regime`."""
+    head, sep, last = answer.text.rpartition("\n\n")
+    if last.startswith(REGIME_PREFIX):
+        return (head if sep else ""), last
+    if answer.text.startswith(REGIME_PREFIX):
+        return "", answer.text
+    try:
+        label = Regime(**answer.regime).label
+    except (TypeError, KeyError):
+        label = answer.regime.get("name", "not decided")
+    reason = answer.regime.get("reason", "")
+    return answer.text, f"{REGIME_PREFIX} {label}" + (f" — {reason}." if reason else ".")
+
+
+def trace_lines(answer: Answer) -> list[str]:
+    lines = []
+    for step in answer.trace:
+        marker = f" [{step['n']}]" if step.get("n") else ""
+        lines.append(f"{step.get('step', '')}: {step.get('finding', '')}{marker}")
+    return lines
 
 
 def _source_line(c: Citation) -> str:
@@ -12,14 +54,182 @@ def _source_line(c: Citation) -> str:
 
 
 def answer_as_text(answer: Answer) -> str:
+    body, regime = split_regime(answer)
     lines = []
     if answer.carried_over:
         lines += [answer.carried_over, ""]
-    lines.append(answer.text)
+    lines.append(body)
+    if answer.trace:
+        lines += ["", "Steps:"] + [f"{i}. {line}" for i, line in enumerate(trace_lines(answer), start=1)]
+    lines += ["", regime]
     if answer.notices:
         lines += [""] + [f"Note: {n}" for n in answer.notices]
     if answer.citations:
         lines += ["", "Sources:"] + [_source_line(c) for c in answer.citations]
     if answer.related:
-        lines += ["", "Possibly related:"] + [_source_line(c) for c in answer.related]
+        lines += ["", f"{RELATED_TITLE}:"] + [_source_line(c) for c in answer.related]
     return "\n".join(lines)
+
+
+# Markdown: the record a commissioner pastes into a business case.
+
+def md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_paragraphs(text: str) -> str:
+    """Escaped Markdown keeping the line breaks (two trailing spaces), with our [n] markers left readable."""
+    escaped = _MD_MARKER.sub(r"[\1]", md_escape(text))
+    return "\n\n".join("  \n".join(line.strip() for line in para.splitlines()) for para in escaped.split("\n\n"))
+
+
+def _md_source(c: Citation) -> str:
+    path = " › ".join(c.heading_path)
+    link = f" · <{c.source_url}>" if _is_web(c.source_url) else ""
+    quote = "\n>\n".join(f"> {md_escape(line.strip())}" for line in c.text.splitlines() if line.strip())
+    return f"**[{c.n}] {md_escape(c.citation)}** — {md_escape(path)} · text as at {c.version_date}{link}\n\n{quote}"
+
+
+def answer_as_markdown(answer: Answer, number: int) -> str:
+    body, regime = split_regime(answer)
+    parts = [f"## {number}. {md_escape(answer.question)}"]
+    if answer.carried_over:
+        parts.append(f"*{md_escape(answer.carried_over)}*")
+    if answer.refused:
+        parts.append(f"**No answer:** {_md_paragraphs(body)}")
+    else:
+        parts.append(_md_paragraphs(body))
+    if answer.trace:
+        parts.append("**Steps**\n\n" + "\n".join(f"{i}. {md_escape(line)}"
+                                                for i, line in enumerate(trace_lines(answer), start=1)))
+    parts.append(f"*{md_escape(regime)}*")
+    parts += [f"**Note:** {md_escape(n)}" for n in answer.notices]
+    if answer.citations:
+        parts.append("### Sources")
+        parts += [_md_source(c) for c in answer.citations]
+    if answer.related:
+        parts.append(f"### {RELATED_TITLE}")
+        parts += [_md_source(c) for c in answer.related]
+    return "\n\n".join(parts)
+
+
+def conversation_as_markdown(conversation: Conversation, exported_at: datetime, index_version: str = "") -> str:
+    when = exported_at.strftime("%d %B %Y, %H:%M %Z").strip().rstrip(",")
+    index = f" Index version {md_escape(index_version)}." if index_version else ""
+    head = ["# Commissioning guidance — conversation record",
+            f"Exported {when}.{index} Every answer quotes the indexed documents verbatim; each quote is "
+            "followed by its source number [n], and the sources give the passage in full with the date of "
+            "the text. Check the cited passages before relying on them."]
+    turns = [answer_as_markdown(t.answer, i) for i, t in enumerate(conversation.turns, start=1)]
+    return "\n\n".join(head + (turns or ["*No questions were asked.*"])) + "\n"
+
+
+# HTML: the chat transcript, escaped throughout.
+
+def _is_web(url: str) -> bool:
+    return urlparse(url).scheme in ("http", "https")
+
+
+def quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
+    """Where each quote sits in the passage, matching across any difference in whitespace; merged and sorted."""
+    spans = []
+    for quote in quotes:
+        words = quote.split()
+        if not words:
+            continue
+        found = re.search(r"\s+".join(re.escape(w) for w in words), text)
+        if found:
+            spans.append(found.span())
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlighted_html(text: str, quotes: list[str]) -> str:
+    out, at = [], 0
+    for start, end in quote_spans(text, quotes):
+        out += [html.escape(text[at:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        at = end
+    out.append(html.escape(text[at:]))
+    return "".join(out)
+
+
+def _anchor(turn: int, n: int, related: bool = False) -> str:
+    return f"cga-t{turn}-{'r' if related else 's'}{n}"
+
+
+def _answer_paragraphs_html(text: str, turn: int, cited: set[int]) -> str:
+    def marker(m: re.Match[str]) -> str:
+        n = int(m[1])
+        if n not in cited:
+            return m[0]
+        return f'<a class="cga-marker" href="#{_anchor(turn, n)}" aria-label="source {n}">[{n}]</a>'
+
+    paragraphs = []
+    for para in text.split("\n\n"):
+        lines = [_MARKER.sub(marker, html.escape(line)) for line in para.splitlines()]
+        paragraphs.append(f"<p>{'<br>'.join(lines)}</p>")
+    return "".join(paragraphs)
+
+
+def source_html(c: Citation, turn: int, is_open: bool, related: bool = False) -> str:
+    path = html.escape(" › ".join(c.heading_path))
+    link = ""
+    if _is_web(c.source_url):
+        host = html.escape(urlparse(c.source_url).netloc.removeprefix("www."))
+        link = (f'<a class="cga-link" href="{html.escape(c.source_url, quote=True)}" target="_blank" '
+                f'rel="noopener noreferrer">Open the source on {host}<span aria-hidden="true"> ↗</span></a>')
+    return (f'<details class="cga-source" id="{_anchor(turn, c.n, related)}"{" open" if is_open else ""}>'
+            f'<summary><span class="cga-label">[{c.n}] {html.escape(c.citation)}</span> '
+            f'<span class="cga-date">text as at {html.escape(c.version_date)}</span></summary>'
+            f'<div class="cga-path">{path}</div>'
+            f'<div class="cga-passage">{highlighted_html(c.text, c.quotes)}</div>{link}</details>')
+
+
+def answer_html(answer: Answer, turn: int, latest: bool) -> str:
+    body, regime = split_regime(answer)
+    parts = [f'<div class="cga-turn" id="cga-t{turn}">',
+             f'<div class="cga-question"><span class="cga-who">Question {turn}</span>'
+             f'<p>{html.escape(answer.question)}</p></div>']
+    if answer.carried_over:
+        parts.append(f'<p class="cga-followup">{html.escape(answer.carried_over)}</p>')
+    if answer.refused:
+        parts.append('<div class="cga-answer cga-refused" role="note"><span class="cga-who">No answer</span>'
+                     f'{_answer_paragraphs_html(body, turn, set())}'
+                     '<p>The passages below came closest, but they do not answer the question. '
+                     'Try naming the Act, regulation or paper, or rephrase.</p>')
+    else:
+        parts.append(f'<div class="cga-answer"><span class="cga-who">Answer</span>'
+                     f'{_answer_paragraphs_html(body, turn, {c.n for c in answer.citations})}')
+    parts.append(f'<p class="cga-regime">{html.escape(regime)}</p>')
+    parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
+    parts.append("</div>")
+    if answer.trace:
+        steps = "".join(f"<li>{html.escape(line)}</li>" for line in trace_lines(answer))
+        parts.append(f'<div class="cga-trace"><h3>How the advice was reached</h3><ol>{steps}</ol></div>')
+    if answer.citations:
+        parts.append(f'<div class="cga-sources"><h3>Sources ({len(answer.citations)})</h3>'
+                     + "".join(source_html(c, turn, latest) for c in answer.citations) + "</div>")
+    if answer.related:
+        parts.append(f'<div class="cga-sources cga-related-list"><h3>{html.escape(RELATED_TITLE)}</h3>'
+                     + "".join(source_html(c, turn, latest, related=True) for c in answer.related) + "</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def conversation_html(conversation: Conversation) -> str:
+    if not conversation.turns:
+        return ('<div class="cga-empty"><p>Ask a question about UK public procurement or MOPAC’s decisions. '
+                'Every answer quotes the indexed law and papers, and each quote links to its source so '
+                'you can check it in context.</p></div>')
+    # Newest first: the answer just asked for sits under the question box, its sources open.
+    last = len(conversation.turns)
+    parts = [answer_html(conversation.turns[-1].answer, last, latest=True)]
+    if last > 1:
+        parts.append('<h2 class="cga-earlier">Earlier in this conversation</h2>')
+        parts += [answer_html(conversation.turns[i - 1].answer, i, latest=False) for i in range(last - 1, 0, -1)]
+    return f'<div class="cga-transcript" role="log" aria-live="polite">{"".join(parts)}</div>'

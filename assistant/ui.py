@@ -1,0 +1,374 @@
+"""The chat a commissioner, a new member of staff and a lawyer all use, and the server that runs it.
+
+`cga serve` runs one FastAPI app on one port: the JSON API under /api (assistant/api.py) and the
+Gradio UI at /. Handlers are methods of `ChatApp`, plain functions of their inputs, so tests call
+them directly; `build_blocks` only wires them to components. Nothing here reaches the network:
+the theme uses system fonts and analytics are off.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.api import BadRequest, api_router, check_as_at, check_question
+from assistant.chat import Conversation
+from assistant.config import Settings
+from assistant.feedback import Feedback, FeedbackStore, feedback_path
+from assistant.library import Library
+from assistant.render import answer_as_text, conversation_as_markdown, conversation_html
+from assistant.uploads import UploadError, add_upload
+from assistant.users import ACCESS_BY_ROLE, Users
+from ingest.document import ACCESS_LEVELS, KINDS
+from ingest.parsers import SUPPORTED
+
+STATIC = Path(__file__).with_name("static")
+REGIME_CHOICES = [("Decide from the question and date", "auto"), ("Procurement Act 2023", "PA 2023"),
+                  ("Public Contracts Regulations 2015", "PCR 2015")]
+EXAMPLES = {
+    "Commissioner": [
+        "What is the mandatory standstill period under the Procurement Act 2023?",
+        "Which regime applies to a procurement started on 1 March 2025?",
+        "When can a contracting authority make a direct award under the Procurement Act 2023?",
+    ],
+    "New staff": [
+        "Who approves requests to go out to tender for contracts of £500,000 or above?",
+        "What does the public sector equality duty require?",
+    ],
+    "Lawyer": [
+        "What does PA 2023 s.51 say?",
+        "What does PCR 2015 reg.72 say about modifying a contract during its term?",
+    ],
+}
+THEME = gr.themes.Default(
+    primary_hue="blue", neutral_hue="slate",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+)
+ASK_CONCURRENCY = 4
+# A long passage scrolls inside its box; bring the quoted words into view each time the transcript changes.
+SCROLL_TO_QUOTES = """
+const show = () => element.querySelectorAll('.cga-passage').forEach((box) => {
+  const mark = box.querySelector('mark');
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - 24);
+});
+watch('value', show);
+show();
+"""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is using the page: a signed-in user, or the single local user when sign-in is off."""
+
+    name: str
+    role: str
+    signed_in: bool
+
+    @property
+    def access(self) -> tuple[str, ...]:
+        return ACCESS_BY_ROLE[self.role]
+
+
+def _status(message: str, kind: str = "error") -> str:
+    return f'<p class="cga-status cga-status-{kind}" role="{"alert" if kind == "error" else "status"}">' \
+           f"{html.escape(message)}</p>"
+
+
+class ChatApp:
+    def __init__(self, settings: Settings, library: Library, users: Users | None = None) -> None:
+        self.settings = settings
+        self.library = library
+        self.users = users
+        self.feedback = FeedbackStore(feedback_path(settings.data_dir))
+
+    def viewer(self, request: gr.Request | None) -> Viewer:
+        if self.users is None:
+            return Viewer("local user", "admin", signed_in=False)
+        name = getattr(request, "username", None) if request is not None else None
+        user = self.users.by_name.get(name or "")
+        if user is None:
+            # Gradio's login guards every route, so this means the user was removed from the file since.
+            raise gr.Error("You are not signed in as a known user; sign in again.")
+        return Viewer(user.name, user.role, signed_in=True)
+
+    # Ask tab
+
+    def ask(self, question: str, regime: str, as_at: str, kinds: list[str], conversation: Conversation,
+            request: gr.Request | None = None) -> tuple[Any, ...]:
+        """→ transcript, conversation, question box, status, answer picker, plain text of the answer."""
+        try:
+            question = check_question(question)
+            as_at_day = check_as_at(as_at)
+        except BadRequest as exc:
+            message = exc.message.replace("as_at:", "Procurement start date:").replace("question:", "Question:")
+            return (gr.update(), conversation, gr.update(), _status(message), gr.update(), gr.update())
+        viewer = self.viewer(request)
+        answer = self.library.ask(question, conversation=conversation, as_at=as_at_day, regime=regime or "auto",
+                                  kinds=tuple(kinds or ()), access=viewer.access)
+        return (conversation_html(conversation), conversation, "", "", self._picker(conversation),
+                answer_as_text(answer))
+
+    def new_conversation(self) -> tuple[Any, ...]:
+        """→ transcript, conversation, question box, status, answer picker, plain text, export file, feedback note."""
+        fresh = Conversation()
+        return (conversation_html(fresh), fresh, "", "", self._picker(fresh), "",
+                gr.update(value=None, visible=False), "")
+
+    @staticmethod
+    def _picker(conversation: Conversation) -> dict[str, Any]:
+        choices = [(f"{i}. {t.question[:70]}{'…' if len(t.question) > 70 else ''}", i)
+                   for i, t in enumerate(conversation.turns, start=1)]
+        return gr.update(choices=choices, value=len(choices) or None, interactive=bool(choices))
+
+    @staticmethod
+    def answer_text(conversation: Conversation, number: int | None) -> str:
+        if not number or not 1 <= number <= len(conversation.turns):
+            return ""
+        return answer_as_text(conversation.turns[number - 1].answer)
+
+    def export(self, conversation: Conversation) -> tuple[Any, str]:
+        """Write the conversation as Markdown → (file for download, status)."""
+        if not conversation.turns:
+            return gr.update(value=None, visible=False), _status("Ask a question first: there is nothing to export.")
+        now = datetime.now().astimezone()
+        folder = Path(tempfile.mkdtemp(prefix="cga-export-"))
+        path = folder / f"conversation-{now:%Y-%m-%d-%H%M}.md"
+        path.write_text(conversation_as_markdown(conversation, now, self.library.index.version), encoding="utf-8")
+        return gr.update(value=str(path), visible=True), _status(
+            f"Exported {len(conversation.turns)} question(s) and answers with their sources.", "ok")
+
+    def send_feedback(self, conversation: Conversation, number: int | None, helpful: bool, comment: str,
+                      request: gr.Request | None = None) -> tuple[str, Any]:
+        """Record feedback on one answer → (status, comment box)."""
+        if not number or not 1 <= number <= len(conversation.turns):
+            return _status("Ask a question first, then say whether the answer helped."), gr.update()
+        viewer = self.viewer(request)
+        try:
+            item = Feedback.on(conversation.turns[number - 1].answer, helpful, comment or "",
+                               user=viewer.name if viewer.signed_in else "", index_version=self.library.index.version)
+        except ValueError as exc:
+            return _status(f"Comment not saved: {exc}"), gr.update()
+        self.feedback.add(item)
+        verdict = "helpful" if helpful else "not helpful"
+        return _status(f"Thank you: answer {number} recorded as {verdict}.", "ok"), ""
+
+    def mark_helpful(self, conversation: Conversation, number: int | None, comment: str,
+                     request: gr.Request | None = None) -> tuple[str, Any]:
+        return self.send_feedback(conversation, number, True, comment, request)
+
+    def mark_not_helpful(self, conversation: Conversation, number: int | None, comment: str,
+                         request: gr.Request | None = None) -> tuple[str, Any]:
+        return self.send_feedback(conversation, number, False, comment, request)
+
+    # Index tab
+
+    def whoami_html(self, request: gr.Request | None = None) -> str:
+        viewer = self.viewer(request)
+        levels = ", ".join(viewer.access)
+        if not viewer.signed_in:
+            return ('<p class="cga-whoami">Sign-in is off (no users file, CGA_USERS_FILE, is configured), so you are '
+                    'the single local user with administrator rights: every document is searched, including '
+                    'internal and restricted ones, and you can add documents on the Index tab.</p>')
+        return (f'<p class="cga-whoami">Signed in as <strong>{html.escape(viewer.name)}</strong> '
+                f'({html.escape(viewer.role)}): answers draw on {html.escape(levels)} documents. '
+                '<a href="/logout">Sign out</a></p>')
+
+    def index_html(self, request: gr.Request | None = None) -> str:
+        viewer = self.viewer(request)
+        stats = self.library.stats()
+        docs = [d for d in stats["documents"] if d["access"] in viewer.access]
+        rows = "".join(
+            f"<tr><td>{html.escape(d['short'])}</td><td>{html.escape(d['title'])}</td><td>{html.escape(d['kind'])}</td>"
+            f"<td>{html.escape(d['version_date'])}</td><td>{html.escape(d['access'])}</td>"
+            f'<td class="cga-num">{d["passages"]:,}</td></tr>' for d in docs)
+        hidden = len(stats["documents"]) - len(docs)
+        note = f" {hidden} document(s) above your access level are not listed." if hidden else ""
+        return (f'<p>{len(docs)} documents, {sum(d["passages"] for d in docs):,} passages. Index version '
+                f'{html.escape(stats["version"])}, built {html.escape(str(stats["built"]))}, embedding model '
+                f'{html.escape(str(stats["model"]))}.{note}</p>'
+                '<table class="cga-table"><caption>Documents the assistant answers from</caption><thead><tr>'
+                '<th scope="col">Cited as</th><th scope="col">Title</th><th scope="col">Kind</th>'
+                '<th scope="col">Text as at</th><th scope="col">Access</th><th scope="col">Passages</th>'
+                f"</tr></thead><tbody>{rows}</tbody></table>")
+
+    def can_upload(self, request: gr.Request | None = None) -> dict[str, Any]:
+        return gr.update(visible=self.viewer(request).role == "admin")
+
+    def upload(self, file: str | None, title: str, short: str, kind: str, version_date: str, access: str,
+               request: gr.Request | None = None, progress: Any = None) -> tuple[str, str]:
+        """Add an uploaded document to the index → (status, index table)."""
+        if self.viewer(request).role != "admin":
+            return _status("Only administrators can add documents."), gr.update()
+        if not file:
+            return _status("Choose a file to add first."), gr.update()
+        path = Path(file)
+
+        def report(fraction: float, stage: str) -> None:
+            if progress is not None:
+                progress(fraction, desc=stage)
+
+        try:
+            result = add_upload(self.settings, path, path.name, title=title or "", kind=kind, short=short or "",
+                                version_date=version_date or "", access=access, progress=report)
+        except UploadError as exc:
+            return _status(f"Not added. {exc}"), gr.update()
+        self.library.refresh()
+        return (_status(f"Added {path.name} as {result.doc_id}: {result.passages} passages, now searchable "
+                        f"(index {result.version}).", "ok"), self.index_html(request))
+
+
+def build_blocks(app: ChatApp) -> gr.Blocks:
+    private = {"api_visibility": "private"}
+    with gr.Blocks(title="Commissioning guidance assistant", analytics_enabled=False) as demo:
+        conversation = gr.State(Conversation())
+        gr.HTML('<header class="cga-header"><h1>Commissioning guidance assistant</h1>'
+                '<p>Answers on UK public procurement from the Procurement Act 2023, the Public Contracts '
+                'Regulations 2015, related law and MOPAC decisions, quoting each passage so you can check it. '
+                'It is not legal advice.</p></header>')
+        whoami = gr.HTML()
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        question = gr.Textbox(label="Your question", lines=1, max_lines=5, max_length=2000, autofocus=True,
+                                              info="Press Enter to ask; an example on the right fills this in.",
+                                              placeholder="e.g. What is the standstill period before a contract "
+                                                          "can be entered into?",
+                                              elem_id="cga-question")
+                        with gr.Row():
+                            ask_button = gr.Button("Ask", variant="primary", elem_id="cga-ask", scale=2)
+                            new_button = gr.Button("New conversation", elem_id="cga-new", scale=1)
+                        status = gr.HTML(elem_id="cga-status")
+                        transcript = gr.HTML(conversation_html(Conversation()), elem_id="cga-transcript",
+                                             js_on_load=SCROLL_TO_QUOTES)
+                    with gr.Column(scale=2, min_width=300):
+                        with gr.Accordion("Options", open=True):
+                            regime = gr.Radio(REGIME_CHOICES, value="auto", label="Regime",
+                                              info="Which procurement law to answer under", elem_id="cga-regime")
+                            as_at = gr.Textbox(label="Procurement started on (optional)", placeholder="YYYY-MM-DD",
+                                               info="Before 24 February 2025 the 2015 Regulations apply",
+                                               max_lines=1, elem_id="cga-as-at")
+                            kinds = gr.CheckboxGroup(list(KINDS), label="Search only these kinds of document",
+                                                     info="None ticked: all kinds", elem_id="cga-kinds")
+                        with gr.Accordion("Example questions", open=True, elem_id="cga-examples"):
+                            for who, questions in EXAMPLES.items():
+                                gr.HTML(f'<p class="cga-example-group">{html.escape(who)}</p>')
+                                for text in questions:
+                                    example = gr.Button(text, size="sm", elem_classes="cga-example")
+                                    example.click(lambda text=text: text, None, question, **private)
+                        with gr.Accordion("Keep a record", open=True, elem_id="cga-record"):
+                            picker = gr.Dropdown(label="Answer", choices=[], interactive=False,
+                                                 elem_id="cga-picker")
+                            with gr.Row():
+                                helpful = gr.Button("Helpful", size="sm", elem_id="cga-helpful")
+                                not_helpful = gr.Button("Not helpful", size="sm", elem_id="cga-not-helpful")
+                            comment = gr.Textbox(label="Comment (optional)", lines=2, max_length=2000,
+                                                 elem_id="cga-comment")
+                            feedback_status = gr.HTML(elem_id="cga-feedback-status")
+                            plain = gr.Textbox(label="Answer as plain text, with its sources", lines=6,
+                                               max_lines=14, buttons=["copy"],
+                                               elem_id="cga-plain")
+                            export_button = gr.Button("Export conversation as Markdown", elem_id="cga-export")
+                            export_file = gr.File(label="Conversation record (Markdown)", visible=False,
+                                                  interactive=False, elem_id="cga-export-file")
+            with gr.Tab("Index", id="index"):
+                index_table = gr.HTML(elem_id="cga-index")
+                refresh_button = gr.Button("Refresh", size="sm")
+                with gr.Group(visible=False) as upload_group:
+                    gr.HTML(f"<h2>Add a document</h2><p>PDF, HTML, text or Markdown, up to "
+                            f"{app.settings.max_upload_bytes / 1048576:.0f} MB. It is stored in the data folder, "
+                            "listed in uploads.toml and indexed with the rest; it is searchable as soon as the "
+                            "progress bar finishes.</p>")
+                    upload_file = gr.File(label="Document", file_types=list(SUPPORTED), elem_id="cga-upload")
+                    with gr.Row():
+                        upload_title = gr.Textbox(label="Title", elem_id="cga-upload-title")
+                        upload_short = gr.Textbox(label="Cited as (short name)", placeholder="e.g. MOPAC SoD 2024",
+                                                  elem_id="cga-upload-short")
+                    with gr.Row():
+                        upload_kind = gr.Dropdown(list(KINDS), value="guidance", label="Kind")
+                        upload_date = gr.Textbox(label="Text as at (YYYY-MM-DD, optional)")
+                        upload_access = gr.Dropdown(list(ACCESS_LEVELS), value="internal", label="Who may read it")
+                    upload_button = gr.Button("Add to the index", variant="primary", elem_id="cga-upload-button")
+                upload_status = gr.HTML(elem_id="cga-upload-status")
+            if importlib.util.find_spec("assistant.ui_checker") is not None:
+                from assistant.ui_checker import build_checker_tab
+
+                with gr.Tab("Check a paper", id="check"):
+                    build_checker_tab(app.library)
+
+        gr.HTML('<footer class="cga-footer">JSON API: <code>POST /api/ask</code>, <code>GET /api/documents</code>, '
+                '<code>GET /api/health</code> (see the README). Feedback is stored on this server.</footer>')
+
+        asked = [transcript, conversation, question, status, picker, plain]
+        for trigger in (ask_button.click, question.submit):
+            trigger(app.ask, [question, regime, as_at, kinds, conversation], asked,
+                    concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", **private)
+        new_button.click(app.new_conversation, None, asked + [export_file, feedback_status], **private)
+        picker.change(app.answer_text, [conversation, picker], plain, **private)
+        helpful.click(app.mark_helpful, [conversation, picker, comment], [feedback_status, comment], **private)
+        not_helpful.click(app.mark_not_helpful, [conversation, picker, comment], [feedback_status, comment],
+                          **private)
+        export_button.click(app.export, conversation, [export_file, feedback_status], **private)
+        refresh_button.click(app.index_html, None, index_table, **private)
+        upload_button.click(_upload_with_progress(app),
+                            [upload_file, upload_title, upload_short, upload_kind, upload_date, upload_access],
+                            [upload_status, index_table], concurrency_limit=1, **private)
+        demo.load(app.whoami_html, None, whoami, **private)
+        demo.load(app.index_html, None, index_table, **private)
+        demo.load(app.can_upload, None, upload_group, **private)
+    return demo
+
+
+def _upload_with_progress(app: ChatApp):
+    # Gradio finds the progress tracker by a default value of gr.Progress() in the signature.
+    def upload(file: str | None, title: str, short: str, kind: str, version_date: str, access: str,
+               request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+        return app.upload(file, title, short, kind, version_date, access, request, progress)
+
+    return upload
+
+
+def build_app(settings: Settings, library: Library | None = None):
+    """The FastAPI app serving the JSON API at /api and the chat UI at /."""
+    from fastapi import FastAPI
+
+    library = library or Library(settings)
+    users = Users.load(settings.users_file) if settings.users_file else None
+    chat = ChatApp(settings, library, users)
+    api = FastAPI(title="Commissioning guidance assistant API", docs_url=None, redoc_url=None, openapi_url=None)
+    api.include_router(api_router(library, users))
+    demo = build_blocks(chat).queue(default_concurrency_limit=ASK_CONCURRENCY)
+
+    def login(name: str, password: str) -> bool:
+        assert users is not None
+        return users.authenticate(name, password) is not None
+
+    return gr.mount_gradio_app(
+        api, demo, path="/", auth=login if users else None,
+        auth_message="Sign in with the name and password your administrator gave you." if users else None,
+        theme=THEME, css=(STATIC / "cga.css").read_text(encoding="utf-8"), footer_links=[], run_history=False,
+        max_file_size=settings.max_upload_bytes, show_error=True, ssr_mode=False, mcp_server=False,
+        allowed_paths=[],
+    )
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    import uvicorn
+
+    from assistant.library import open_library
+    from assistant.users import UsersFileError
+
+    try:
+        app = build_app(settings, open_library(settings))
+    except UsersFileError as exc:
+        raise SystemExit(f"cga serve: {exc}") from None
+    print(f"cga: serving the chat on http://{host}:{port}/ and the JSON API on http://{host}:{port}/api/")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
