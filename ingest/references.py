@@ -16,6 +16,12 @@ Choices callers rely on:
   "paragraph 3" with no schedule before it, "subsection (2)" with no section before it.
 - Parts and Chapters are not provisions in the notation and are not returned; the instrument in
   "Part 6 of the Procurement Act 2023" still comes back as an instrument-only reference.
+- A provision named without an instrument inherits the instrument of the reference before it when
+  that instrument's kind fits (no regulation of an Act); failing that, the instrument the same
+  section, regulation or schedule was last cited with ("section 41" after "Section 41 of the 2023
+  Act"). Decision papers, other non-legislative documents and instruments known only by an
+  "of the …" phrase ("the MOPAC Scheme of Delegation") are never inherited: a paper's title
+  "PCD 1587" does not make its "section 41" a section of the paper.
 - `default_doc` is the document the text belongs to. It only ever sets doc_id, with resolution
   "context": for a reference with no instrument to inherit, and for "this Act", "these
   Regulations" and "section 1 above". Without it those stay unresolved.
@@ -141,10 +147,12 @@ _ABOVE = re.compile(r"\s+(?:above|below)\b")
 
 @dataclass(frozen=True)
 class _Target:
-    """An instrument a reference resolves to: in the corpus (doc_id) or outside it (doc_id None)."""
+    """An instrument a reference resolves to: in the corpus (doc_id) or outside it (doc_id None).
+    `inheritable`: whether a later bare provision may take this instrument from context."""
 
     doc_id: str | None
     instrument: str | None
+    inheritable: bool = True
 
 
 @dataclass(frozen=True)
@@ -270,26 +278,30 @@ class ReferenceFinder:
         if key in self._names:
             doc_id, resolution, keeps_the = self._names[key]
             name = normalise_space(match.group()) if keeps_the else key
-            return _Mention(match.start(), match.end(), _Target(doc_id, name), resolution)
+            return _Mention(match.start(), match.end(), _Target(doc_id, name, self._legislation(doc_id)), resolution)
         return None  # a defined term used before its definition
+
+    def _legislation(self, doc_id: str) -> bool:
+        return self._documents[doc_id].kind == "legislation"
 
     def _generic(self, text: str) -> Iterable[_Mention]:
         """Instruments recognised by their shape rather than by the manifest."""
         for m in _TITLED.finditer(text):
             key = _key(m.group())
             doc_id, resolution, _ = self._names.get(key, (None, "outside-corpus", False))
-            yield _Mention(m.start(), m.end(), _Target(doc_id, key), resolution)
+            yield _Mention(m.start(), m.end(), _Target(doc_id, key, doc_id is None or self._legislation(doc_id)),
+                           resolution)
         # Names the manifest knows win in _scan, so a "the 2006 Regulations" reaching here is not in it.
         for m in _YEAR_TITLED.finditer(text):
             yield _Mention(m.start(), m.end(), _Target(None, normalise_space(m.group())), "outside-corpus")
-        for regex, id_format in ((_SI, "uksi-{year}-{number}"), (_PCD, "pcd-{number}")):
+        for regex, id_format, inheritable in ((_SI, "uksi-{year}-{number}", True), (_PCD, "pcd-{number}", False)):
             for m in regex.finditer(text):
                 doc_id = id_format.format(**m.groupdict())
                 name = normalise_space(m.group())
                 if doc_id in self._documents:
-                    yield _Mention(m.start(), m.end(), _Target(doc_id, name), "explicit")
+                    yield _Mention(m.start(), m.end(), _Target(doc_id, name, inheritable), "explicit")
                 else:
-                    yield _Mention(m.start(), m.end(), _Target(None, name), "outside-corpus")
+                    yield _Mention(m.start(), m.end(), _Target(None, name, inheritable), "outside-corpus")
         for m in _EU.finditer(text):
             yield _Mention(m.start(), m.end(), _Target(None, normalise_space(m.group())), "outside-corpus")
         for m in _SELF.finditer(text):
@@ -461,6 +473,7 @@ class _Reading:
         self.target: _Target | None = None
         self.last: Provision | None = None
         self.schedule: str | None = None
+        self.cited: dict[Provision, _Target] = {}  # section, regulation or schedule → instrument last cited with
 
     def read(self, chains: list[list[_Group]]) -> list[Reference]:
         phrases: list[_Phrase | _Mention] = [self._phrase(chain) for chain in chains]
@@ -502,7 +515,7 @@ class _Reading:
         m = _OF_PHRASE.match(self.text, end)
         if m is None:
             return None
-        return _Mention(m.start("name"), m.end(), _Target(None, normalise_space(m["name"])), "outside-corpus")
+        return _Mention(m.start("name"), m.end(), _Target(None, normalise_space(m["name"]), False), "outside-corpus")
 
     def _read_mention(self, mention: _Mention) -> list[Reference]:
         if mention.target is None:
@@ -537,10 +550,15 @@ class _Reading:
             else:
                 refs.append(reference(provision, target, resolution))
             self._note(provision)
+            if provision is not None and target is not None and target.inheritable:
+                self.cited[_top(provision)] = target
         return refs
 
     def _inherit(self, items: tuple[_Item, ...]) -> _Target | None:
-        for target in (self.target, self.default):
+        current = self.target if self.target is not None and self.target.inheritable else None
+        named = [i.provision for i in items if i.provision is not None]
+        before = self.cited.get(_top(named[0])) if named else None
+        for target in (current, before, self.default):
             if target is not None and _fits(items, target):
                 self._enter(target)
                 return target
@@ -554,6 +572,13 @@ class _Reading:
     def _note(self, provision: Provision | None) -> None:
         if provision is not None:
             self.last, self.schedule = provision, provision.scope or None
+
+
+def _top(provision: Provision) -> Provision:
+    """The section, regulation or whole schedule a provision belongs to."""
+    if provision.scope:
+        return Provision(provision.scope, "sch", "")
+    return Provision("", provision.unit, provision.number)
 
 
 def _complete(item: _Item, last: Provision | None, schedule: str | None) -> Provision | None:

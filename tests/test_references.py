@@ -234,6 +234,35 @@ def test_a_regulation_is_not_carried_into_an_act(finder: ReferenceFinder) -> Non
         ("s.3", PRSRA, "alias"), ("reg.5", None, "unresolved")]
 
 
+def test_a_loosely_named_instrument_is_not_inherited(finder: ReferenceFinder) -> None:
+    refs = finder.find("Section 41 of the 2023 Act applies. Paragraph 4.8 of the MOPAC Scheme of Delegation "
+                       "provides the approval route. A direct award under section 41 must be justified by "
+                       "reference to Schedule 5.")
+    assert [(None if r.provision is None else str(r.provision), r.doc_id, r.resolution) for r in refs] == [
+        ("s.41", PA, "alias"), (None, None, "outside-corpus"), ("s.41", PA, "context"), ("Sch.5", PA, "context")]
+
+
+def test_a_papers_title_does_not_lend_itself_to_its_sections(finder: ReferenceFinder) -> None:
+    refs = finder.find("PCD 1587 Interim Victim Support Service\n\nUnder section 41 a direct award is possible.")
+    assert [(r.instrument, r.resolution) for r in refs] == [("PCD 1587", "outside-corpus"), (None, "unresolved")]
+    indexed = finder.find("As approved in PCD 1429. Section 41 applies.")
+    assert (str(indexed[1].provision), indexed[1].doc_id, indexed[1].resolution) == ("s.41", None, "unresolved")
+
+
+def test_a_provision_cited_before_keeps_its_instrument(finder: ReferenceFinder) -> None:
+    refs = finder.find("The extension is a modification under regulation 72(1)(a) of the Public Contracts "
+                       "Regulations 2015. Under Article 72 of Directive 2014/24/EU, on which regulation 72 is based, "
+                       "modifications must not alter the overall nature of the contract.")
+    assert [(str(r.provision), r.doc_id, r.resolution) for r in refs] == [
+        ("reg.72(1)(a)", PCR, "explicit"), ("art.72", None, "outside-corpus"), ("reg.72", PCR, "context")]
+    # The instrument just named still comes first when it fits.
+    refs = finder.find("Section 41 of the 2023 Act. Schedule 3, paragraph 7 of the 2011 Act. Section 41 then")
+    assert (str(refs[-1].provision), refs[-1].doc_id) == ("s.41", PRSRA)
+    # A provision never cited before is not guessed from an earlier instrument of the right kind.
+    refs = finder.find("regulation 33 of the PCR 2015. Section 3 of the 2011 Act. Regulation 84 requires a report.")
+    assert (str(refs[-1].provision), refs[-1].doc_id, refs[-1].resolution) == ("reg.84", None, "unresolved")
+
+
 def test_a_bare_paragraph_without_a_schedule_is_not_guessed(finder: ReferenceFinder) -> None:
     ref = only(finder.find("paragraph 3 applies"))
     assert (ref.provision, ref.doc_id, ref.instrument, ref.resolution) == (None, None, None, "unresolved")
