@@ -33,6 +33,8 @@ class DocumentInfo:
     access: str = "public"
     regime: str = ""
     aliases: tuple[str, ...] = field(default=())
+    # Titles the source file lost, from the official text: {"1": "Threshold amounts", …}
+    schedule_titles: tuple[tuple[str, str], ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -41,4 +43,6 @@ class DocumentInfo:
     def from_dict(cls, data: dict[str, Any]) -> DocumentInfo:
         data = dict(data)
         data["aliases"] = tuple(data.get("aliases") or ())
+        titles = data.get("schedule_titles") or ()
+        data["schedule_titles"] = tuple((str(k), str(v)) for k, v in (titles.items() if isinstance(titles, dict) else titles))
         return cls(**data)

@@ -18,6 +18,9 @@ from ingest.passage import Passage, Provision, normalise_space
 
 MAX_PASSAGE_CHARS = 1500
 WHOLE_SECTION_CHARS = 600
+# A split section also gets one whole-section passage up to this size: questions are usually about
+# a section, and its subsections compete with each other when ranked alone.
+PARENT_SECTION_CHARS = 2500
 TABLE_ROWS_PER_PASSAGE = 12
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
@@ -166,7 +169,8 @@ class LegislationParser:
                 sched = re.match(r"^SCHEDULE\s*([0-9]+[A-Z]*)?\b", title, re.I)
                 if sched:
                     schedule = f"Sch.{sched[1] or ''}"
-                    schedule_title, part, chapter, heading = title, "", "", ""
+                    schedule_title = title if "—" in title else self._schedule_heading(sched[1] or "", title)
+                    part, chapter, heading = "", "", ""
                 else:
                     part, chapter, heading = title, "", ""
             elif level == 3:
@@ -189,7 +193,7 @@ class LegislationParser:
                     prov = Provision("", self.body_unit, title)
                 if tail:
                     # The cross-headings around inserted provisions are the converter's index, not theirs.
-                    path = (f"SCHEDULE {where[4:]}",) if where else ((part,) if part else ())
+                    path = (self._schedule_heading(where[4:], f"SCHEDULE {where[4:]}"),) if where else ((part,) if part else ())
                 else:
                     path = self._path(schedule_title if where else "", part, chapter, heading)
                 current = _Provision(prov, path)
@@ -217,6 +221,10 @@ class LegislationParser:
             return None
         return False
 
+    def _schedule_heading(self, number: str, heading: str) -> str:
+        known = dict(self.doc.schedule_titles).get(number)
+        return f"{heading} — {known}" if known else heading
+
     def _path(self, schedule_title: str, part: str, chapter: str, heading: str) -> tuple[str, ...]:
         return tuple(p for p in (schedule_title, part, chapter, heading) if p)
 
@@ -231,9 +239,14 @@ class LegislationParser:
         if len(groups) <= 1 or total <= WHOLE_SECTION_CHARS:
             groups = [(prov.provision, lines)]
         passages = []
+        parent_id = ""
+        if len(groups) > 1 and total <= PARENT_SECTION_CHARS:
+            parent = self._passage(prov, prov.provision, lines, part=0)
+            passages.append(parent)
+            parent_id = parent.passage_id
         for provision, group in groups:
             for i, chunk in enumerate(self._chunks(group)):
-                passages.append(self._passage(prov, provision, chunk, part=i))
+                passages.append(self._passage(prov, provision, chunk, part=i, parent_id=parent_id))
         return passages
 
     def _subsections(self, base: Provision, lines: list[_Line]) -> list[tuple[Provision, list[_Line]]]:
@@ -286,7 +299,7 @@ class LegislationParser:
         return passages
 
     def _passage(self, prov: _Provision, provision: Provision, lines: list[_Line], part: int,
-                 extra_heading: str = "") -> Passage:
+                 extra_heading: str = "", parent_id: str = "") -> Passage:
         start, end = lines[0].start, lines[-1].end
         block = self.text[start:end]
         text = markdown_plain(block)
@@ -308,6 +321,7 @@ class LegislationParser:
             source_url=deep_link(self.doc.source_url, provision, self.body_unit),
             span=(start, end),
             notes=notes,
+            parent_id=parent_id,
         )
 
 

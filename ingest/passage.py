@@ -117,6 +117,7 @@ class Passage:
     page: int | None = None
     notes: tuple[str, ...] = ()
     references: tuple[str, ...] = field(default=())
+    parent_id: str = ""  # the whole-section passage this subsection also appears in, if any
 
     @property
     def content_hash(self) -> str:

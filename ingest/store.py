@@ -103,11 +103,10 @@ class IndexLocation:
         current = self.current()
         versions = sorted((p for p in self.versions.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
         finished = [p for p in versions if (p / "complete").exists() and p != current]
-        for old in finished[: max(0, len(finished) - (KEEP_VERSIONS - 1))]:
+        # A build without "complete" that is an hour old was killed; a younger one may still be running.
+        crashed = [p for p in versions if not (p / "complete").exists() and time.time() - p.stat().st_mtime > 3600]
+        for old in finished[: max(0, len(finished) - (KEEP_VERSIONS - 1))] + crashed:
             shutil.rmtree(old, ignore_errors=True)
-        for unfinished in (p for p in versions if not (p / "complete").exists()):
-            if time.time() - unfinished.stat().st_mtime > 3600:  # an old crashed build
-                shutil.rmtree(unfinished, ignore_errors=True)
 
 
 def write_version(location: IndexLocation, passages: list[Passage], documents: list[DocumentInfo],
