@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from ingest.passage import Passage, normalise_space
@@ -133,18 +134,28 @@ def units(text: str) -> list[str]:
     return out
 
 
-def _overlap(query_terms: set[str], unit: str) -> float:
-    terms = set(tokenize(unit))
-    return len(query_terms & terms) / (len(query_terms) or 1)
+def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:]))
 
 
-def best_quote(passage: Passage, query_terms: set[str]) -> str:
-    """The passage itself when short; otherwise its unit sharing most words with the question."""
+def _overlap(question: list[str], unit: str) -> float:
+    """Shared words, with shared two-word phrases ("public contract", "light touch") counting extra."""
+    tokens = tokenize(unit)
+    return len(set(question) & set(tokens)) + 2 * len(_pairs(question) & _pairs(tokens))
+
+
+def best_quote(passage: Passage, question: str) -> str:
+    """The passage itself when short; otherwise its unit sharing most words and phrases with the question.
+
+    Ties go to the earlier unit: the opening subsection usually states the rule the rest qualifies.
+    """
     if len(passage.text) <= WHOLE_PASSAGE_CHARS:
         return passage.text
+    asked = tokenize(question)
     candidates = units(passage.text)
-    scored = sorted(candidates, key=lambda u: (_overlap(query_terms, u), -abs(len(u) - 250)), reverse=True)
-    return scored[0] if scored else passage.text[:MAX_QUOTE_CHARS]
+    if not candidates:
+        return passage.text[:MAX_QUOTE_CHARS]
+    return max(candidates, key=lambda u: (_overlap(asked, u), -candidates.index(u)))
 
 
 def _similar(a: str, b: str) -> bool:
@@ -153,15 +164,19 @@ def _similar(a: str, b: str) -> bool:
 
 
 def compose_extractive(question: str, passages: list[Passage], regime_line: str,
+                       most_specific: Callable[[Passage, str], Passage] = lambda p, q: p,
                        max_statements: int = MAX_STATEMENTS) -> tuple[str, list[Statement], list[Citation]]:
-    """Quote the best unit of each top passage, in retrieval order, one statement per passage."""
-    query_terms = set(tokenize(question))
+    """Quote the best unit of each top passage, in retrieval order, one statement per passage.
+
+    A quote taken from a whole-section passage is cited to the subsection that holds it.
+    """
     statements: list[Statement] = []
     citations: list[Citation] = []
-    for passage in passages:
+    for found in passages:
         if len(statements) >= max_statements:
             break
-        quote = best_quote(passage, query_terms)
+        quote = best_quote(found, question)
+        passage = most_specific(found, quote)
         if any(_similar(quote, s.quote) for s in statements):
             continue
         n = len(citations) + 1

@@ -15,8 +15,8 @@ COMMENCEMENT = date(2025, 2, 24)
 ACT = "PA 2023"
 PCR = "PCR 2015"
 BOTH = "both"
-# The provisions the regime rule rests on (SI 2024/716 reg. 2(2) and reg. 5(3)).
-RULE_PASSAGES = ("uksi-2024-716/reg-2", "uksi-2024-716/reg-5/3")
+# The provisions the regime rule rests on: SI 2024/716 reg. 2 (commencement) and reg. 5 (PCR 2015 saved).
+RULE_PASSAGES = ("uksi-2024-716/reg-2", "uksi-2024-716/reg-5/1", "uksi-2024-716/reg-5/3", "uksi-2024-716/reg-5/4")
 
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
@@ -27,6 +27,11 @@ _NAMES_PCR = re.compile(r"\b(PCR(?: ?2015)?|Public Contracts Regulations(?: 2015
                         r"OJEU|old regime|previous regime)\b", re.I)
 _NAMES_ACT = re.compile(r"\b(Procurement Act(?: 2023)?|PA ?2023|PA23|2023 Act|the Act|Procurement Regulations 2024|"
                         r"new regime|competitive flexible)\b", re.I)
+_ASKS_REGIME = re.compile(
+    r"\b(which (?:rules|regime|law|legislation)|what rules apply|(?:PCR|2015 Regulations|old rules).{0,40}(?:or|versus|vs\.?) "
+    r"(?:the )?(?:new |Procurement )?(?:Act|regime|rules)|(?:go|went|goes) live|came into force|come into force|"
+    r"commencement|transitional|saving provisions?|still (?:apply|applies|follow|use|run)|continue to apply|"
+    r"24(?:th)? February 2025)\b", re.I)
 _STARTED = re.compile(r"\b(start|started|starting|begun|began|commenc\w*|launch\w*|advertis\w*|publish\w*|issued?)\b", re.I)
 
 
@@ -55,6 +60,11 @@ def dates_in(text: str) -> list[date]:
         for month, y in _MONTH_YEAR.findall(text):
             found.append(date(int(y), _MONTHS[month.lower()], 1))
     return found
+
+
+def asks_which_regime(question: str) -> bool:
+    """Questions about which regime governs, or about the switch-over itself."""
+    return bool(_ASKS_REGIME.search(question))
 
 
 def regime_for_date(day: date) -> str:

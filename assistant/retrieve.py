@@ -14,17 +14,21 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.definitions import Definitions
 from assistant.glossary import expand_query
 from assistant.regime import ACT, BOTH, PCR
 from ingest.document import ACCESS_LEVELS, DocumentInfo
-from ingest.passage import Passage, Provision
+from ingest.passage import Passage, Provision, normalise_space
 from ingest.references import ReferenceFinder
 from ingest.store import Index
 
 ORGANISATION_KINDS = ("decision", "guidance", "internal-rules")
 RRF_K = 60
+WEIGHTS = {"dense": 1.0, "bm25": 1.0}
+GUARANTEED = 3
 CANDIDATES = 60
 ORGANISATION_SLOTS = 2
+PAPER_SLOTS = 5  # a question naming a paper ("in PCD 1429 …") gets that paper's best passages first
 MODES = ("dense", "bm25", "hybrid", "hybrid+lanes")
 
 
@@ -63,9 +67,13 @@ class Retriever:
         self.embeddings = embeddings
         self.finder = finder
         self.documents: dict[str, DocumentInfo] = {d.doc_id: d for d in index.documents}
+        self.definitions = Definitions(index.passages)
         self._by_provision: dict[tuple[str, Provision], list[Passage]] = {}
+        self._children: dict[str, list[Passage]] = {}
         for p in index.passages:
             self._by_provision.setdefault((p.doc_id, p.provision_ref), []).append(p)
+            if p.parent_id:
+                self._children.setdefault(p.parent_id, []).append(p)
 
     # ---- filters ------------------------------------------------------------------------------
 
@@ -88,19 +96,21 @@ class Retriever:
 
     # ---- explicit references ------------------------------------------------------------------
 
-    def referenced(self, query: str, doc_ids: Sequence[str], default_doc: str | None) -> tuple[list[Passage], list[Any]]:
-        """Passages a question names outright ("reg 72(1)(b)", "s.41", "PCD 1429")."""
+    def referenced(self, query: str, doc_ids: Sequence[str], default_doc: str | None) -> tuple[list[Passage], set[str], list[Any]]:
+        """Passages a question names outright ("reg 72(1)(b)", "s.41"), and papers it names ("PCD 1429")."""
         refs = self.finder.find(query)
         found: list[Passage] = []
+        named_papers: set[str] = set()
         allowed = set(doc_ids)
         for ref in refs:
             doc_id = ref.doc_id or (default_doc if ref.provision is not None and ref.resolution == "unresolved" else None)
             if doc_id is None or doc_id not in allowed:
                 continue
-            if ref.provision is None:
-                continue
-            found.extend(self.provision_passages(doc_id, ref.provision))
-        return list(dict.fromkeys(found)), refs
+            if ref.provision is not None:
+                found.extend(self.provision_passages(doc_id, ref.provision))
+            elif self.documents[doc_id].kind in ORGANISATION_KINDS:
+                named_papers.add(doc_id)
+        return list(dict.fromkeys(found)), named_papers, refs
 
     def provision_passages(self, doc_id: str, provision: Provision) -> list[Passage]:
         """Every passage of a document lying inside, or containing, a provision."""
@@ -117,7 +127,9 @@ class Retriever:
         return self.retrieve(query, k, filters, mode, default_doc).hits
 
     def retrieve(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
-                 mode: str = "hybrid+lanes", default_doc: str | None = None) -> SearchResult:
+                 mode: str = "hybrid+lanes", default_doc: str | None = None,
+                 pinned: Sequence[str] = ()) -> SearchResult:
+        """Ranked passages: explicit references and `pinned` rule passages first, then the fused ranking."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         doc_ids = self.allowed_docs(filters)
@@ -138,18 +150,25 @@ class Retriever:
         how: dict[str, list[str]] = {}
         for name, ranking in (("dense", dense), ("bm25", lexical)):
             for rank, (pid, _score) in enumerate(ranking):
-                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[pid] = fused.get(pid, 0.0) + WEIGHTS[name] / (RRF_K + rank + 1)
                 how.setdefault(pid, []).append(name)
+        fused, how = self._sections(fused, how)
         ranked = sorted(fused, key=fused.get, reverse=True)
+        if mode in ("hybrid", "hybrid+lanes") and GUARANTEED:
+            ranked = self._guarantee(ranked, [dense, lexical], k)
         if mode == "hybrid+lanes":
             ranked = self._lanes(ranked, k)
 
-        referenced, refs = self.referenced(query, doc_ids, default_doc)
-        if mode == "hybrid+lanes" and referenced:
-            ids = [p.passage_id for p in referenced]
-            ranked = ids + [pid for pid in ranked if pid not in set(ids)]
+        referenced, named_papers, refs = self.referenced(query, doc_ids, default_doc)
+        if mode == "hybrid+lanes":
+            from_papers = [pid for pid in ranked if self.index.by_id[pid].doc_id in named_papers][:PAPER_SLOTS]
+            ranked = _first(from_papers, ranked)
+            pinned_ids = [pid for pid in pinned if pid in self.index.by_id and self.index.by_id[pid].doc_id in allowed]
+            defining = [p.passage_id for p in self.defining(query, filters)][:2]
+            ids = [p.passage_id for p in referenced] + pinned_ids + defining
+            ranked = _first(ids, ranked)
             for pid in ids:
-                how.setdefault(pid, []).insert(0, "reference")
+                how.setdefault(pid, []).insert(0, "rule" if pid in pinned_ids else "definition" if pid in defining else "reference")
                 fused.setdefault(pid, 1.0)
 
         top = ranked[:k]
@@ -158,6 +177,49 @@ class Retriever:
         best = max((similarity.get(h.passage.passage_id, 0.0) for h in hits), default=0.0)
         timings["total"] = (time.perf_counter() - t0) * 1000
         return SearchResult(hits, refs, best, timings)
+
+    def _sections(self, fused: dict[str, float], how: dict[str, list[str]]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Rank a section once: its subsections' evidence goes to its whole-section passage."""
+        grouped: dict[str, float] = {}
+        grouped_how: dict[str, list[str]] = {}
+        for pid, score in fused.items():
+            group = self.index.by_id[pid].parent_id or pid
+            grouped[group] = max(grouped.get(group, 0.0), score)
+            grouped_how.setdefault(group, [])
+            grouped_how[group] += [h for h in how.get(pid, []) if h not in grouped_how[group]]
+        return grouped, grouped_how
+
+    def defining(self, question: str, filters: SearchFilters) -> list[Passage]:
+        """Interpretation provisions for the defined terms a question hinges on, within the filters."""
+        allowed = set(self.allowed_docs(filters))
+        return [self.index.by_id[pid] for pid in self.definitions.ranking(question)
+                if self.index.by_id[pid].doc_id in allowed and self.index.by_id[pid].access in filters.access]
+
+    def most_specific(self, passage: Passage, quote: str) -> Passage:
+        """The subsection passage holding a quote taken from a whole-section passage."""
+        needle = normalise_space(quote)
+        for child in self._children.get(passage.passage_id, ()):
+            if needle in normalise_space(child.text):
+                return child
+        return passage
+
+    def _guarantee(self, ranked: list[str], rankings: list[list[tuple[str, float]]], k: int) -> list[str]:
+        """Each retriever's own best few stay in the top k, whatever the other one thinks of them.
+
+        Reciprocal-rank fusion favours passages both retrievers rank middling over a passage one
+        of them ranks first; in legal questions that first place is often the answer.
+        """
+        best: list[str] = []
+        for ranking in rankings:
+            groups = list(dict.fromkeys(self.index.by_id[pid].parent_id or pid for pid, _ in ranking))
+            best += [g for g in groups[:GUARANTEED] if g not in best]
+        top = ranked[:k]
+        missing = [g for g in best if g not in top]
+        if not missing:
+            return ranked
+        keep = [pid for pid in top if pid in best] + [pid for pid in top if pid not in best]
+        top = _merge(keep[: k - len(missing)], missing, ranked)
+        return top + [pid for pid in ranked if pid not in set(top)]
 
     def _lanes(self, ranked: list[str], k: int) -> list[str]:
         """Give the organisation's documents a few places near the top without letting them crowd out law."""
@@ -178,6 +240,12 @@ class Retriever:
             top += [pid for pid in legislation if pid not in set(top)][: k - len(top)]
         rest = [pid for pid in ranked if pid not in set(top)]
         return top + rest
+
+
+def _first(ids: list[str], ranked: list[str]) -> list[str]:
+    """`ids` in their order, then the rest of the ranking without them."""
+    ids = list(dict.fromkeys(ids))
+    return ids + [pid for pid in ranked if pid not in set(ids)]
 
 
 def _merge(first: list[str], second: list[str], order: list[str]) -> list[str]:
