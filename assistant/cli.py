@@ -111,6 +111,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(args.set, args.json_out, floors=args.check_floors)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from assistant.checker import CheckError, PaperChecker, report_markdown
+    from assistant.library import open_library
+    from ingest.document import IngestError
+
+    checker = PaperChecker(open_library(_settings()))
+    target = Path(args.paper)
+    try:
+        report = checker.check_file(target) if target.exists() else checker.check_document(args.paper)
+    except (CheckError, IngestError) as exc:
+        hint = "" if target.exists() else " (nor a file)"
+        print(f"cga check: {exc}{hint}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) if args.json else report_markdown(report))
+    return 1 if report.flagged else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.ui import serve
 
@@ -197,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json-out", dest="json_out", default=None)
     ev.add_argument("--check-floors", action="store_true", help="exit non-zero below the floors in evals/floors.json")
     ev.set_defaults(func=cmd_eval)
+
+    check = sub.add_parser("check", help="resolve and verify every legal reference in a paper",
+                           description="Exit status: 0 when every reference holds up, 1 when any is flagged, "
+                                       "2 when the paper cannot be read.")
+    check.add_argument("paper", metavar="PATH_OR_DOC_ID", help="a PDF, HTML or text file, or an indexed document id")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_check)
 
     serve = sub.add_parser("serve", help="the chat UI and JSON API")
     serve.add_argument("--host", default="127.0.0.1")

@@ -15,6 +15,7 @@ from pathlib import Path
 from ingest.corpus import cached_path, file_sha256
 from ingest.document import DocumentInfo, IngestError
 from ingest.embed import CachedEmbeddings
+from ingest.links import link_references
 from ingest.parsers import parse_document
 from ingest.passage import Passage
 from ingest.store import IndexLocation, IndexState, write_version
@@ -137,6 +138,10 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
                 passages.extend(found)
                 kept.append(doc)
             _progress("parse", i, len(readable), progress)
+        try:
+            passages = link_references(passages, kept)
+        except ValueError as exc:  # the manifest gives two documents one alias
+            report.errors.append(f"references in papers not linked: {exc}")
         checkpoint("parsed")
 
         vectors: list[list[float]] = []
