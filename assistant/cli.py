@@ -105,6 +105,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_advise(args: argparse.Namespace) -> int:
+    from assistant.advisor.engine import advise_from_options
+    from assistant.advisor.rules import RulesError
+    from assistant.library import open_library
+    from assistant.render import answer_as_text
+
+    library = open_library(_settings())
+    try:
+        answer = advise_from_options(library, value=args.value, category=args.category, authority=args.authority,
+                                     start=args.start, light_touch=args.light_touch, vat=args.vat,
+                                     framework=args.framework, utilities=args.utilities, defence=args.defence,
+                                     concession=args.concession, organisation=args.organisation)
+    except (RulesError, ValueError) as exc:
+        print(f"cga advise: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer.to_dict(), indent=1, ensure_ascii=False) if args.json else answer_as_text(answer))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals.harness import main as eval_main
 
@@ -208,6 +227,21 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--regime", choices=["auto", "PA 2023", "PCR 2015"], default="auto")
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(func=cmd_ask)
+
+    advise = sub.add_parser("advise", help="regime, threshold, procedures and approver for a purchase, with the trace")
+    advise.add_argument("--value", help="estimated value in pounds, e.g. 500000, £500,000 or 1.2m")
+    advise.add_argument("--category", choices=["goods", "services", "works"])
+    advise.add_argument("--authority", choices=["central", "sub-central"])
+    advise.add_argument("--start", help="date the procurement starts (YYYY-MM-DD); decides the regime")
+    advise.add_argument("--light-touch", dest="light_touch", action="store_true", help="light touch services")
+    advise.add_argument("--vat", choices=["inc", "exc"], help="whether --value includes VAT")
+    advise.add_argument("--framework", action="store_true")
+    advise.add_argument("--utilities", action="store_true")
+    advise.add_argument("--defence", action="store_true", help="a defence and security contract")
+    advise.add_argument("--concession", action="store_true")
+    advise.add_argument("--organisation", default="", help="whose delegation rows apply, e.g. MOPAC")
+    advise.add_argument("--json", action="store_true")
+    advise.set_defaults(func=cmd_advise)
 
     ev = sub.add_parser("eval", help="retrieval and answer metrics on a question set")
     ev.add_argument("--set", default=None, help="JSONL question set (default evals/questions.jsonl)")

@@ -35,6 +35,7 @@ class Settings:
     llm_base_url: str
     llm_api_key: str
     llm_timeout: float
+    delegation_file: Path | None = None  # extra advisor rows, in the format of assistant/advisor/delegation.toml
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -62,6 +63,7 @@ class Settings:
             llm_base_url=env.get("CGA_LLM_BASE_URL", ""),
             llm_api_key=env.get("CGA_LLM_API_KEY", ""),
             llm_timeout=float(env.get("CGA_LLM_TIMEOUT", "30")),
+            delegation_file=Path(env["CGA_DELEGATION_FILE"]) if env.get("CGA_DELEGATION_FILE") else None,
         )
 
     @property
