@@ -377,3 +377,17 @@ def test_the_delegation_file_setting(tmp_path):
 
     assert Settings.from_env({"CGA_DELEGATION_FILE": str(tmp_path / "d.toml")}).delegation_file == tmp_path / "d.toml"
     assert Settings.from_env({}).delegation_file is None
+
+
+def test_a_follow_up_changes_one_fact_and_keeps_the_rest(library):
+    from assistant.chat import Conversation
+
+    conversation = Conversation()
+    library.ask(HEADLINE, conversation=conversation)
+    answer = library.ask("And what about £700,000?", conversation=conversation)
+    verify(answer)
+    assert answer.route == "advisor" and answer.regime["name"] == ACT
+    verdict = answer.text.split("\n\n")[0]
+    assert "£700,000 is at or above the £663,540 threshold" in verdict and "public contract" in verdict
+    facts = {step["step"]: step["finding"] for step in answer.trace[:8]}
+    assert "victim support" in facts["Contract"] and "next month" in facts["Start"]

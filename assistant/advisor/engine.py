@@ -81,7 +81,9 @@ def advise_from_question(library: Any, ctx: Any) -> Answer | None:
     """The chat's advisor step: facts from the question, the rules, a cited Answer."""
     today = date.today()
     rules = usable_rules(library, ctx.access)
-    facts = extract_facts(ctx.resolved_question, rules, today)
+    facts = extract_facts(ctx.question, rules, today)
+    if ctx.resolved_question != ctx.question:
+        facts = facts.filled_from(extract_facts(ctx.resolved_question, rules, today))
     regime = regime_for(facts, ctx.resolved_question, ctx.setting_regime, ctx.as_at, today)
     return advise(library, facts, regime, rules, question=ctx.question, resolved_question=ctx.resolved_question,
                   carried_over=ctx.carried_over)

@@ -8,7 +8,7 @@ displayed assumption (or asks for it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from assistant.advisor.rules import RuleSet
@@ -72,6 +72,23 @@ class Facts:
     utilities: bool = False
     defence: bool = False
     concession: bool = False
+
+    def filled_from(self, earlier: Facts) -> Facts:
+        """These facts, with what they leave unsaid taken from an earlier question (a follow-up's context).
+
+        Facts that belong together (a value and its words, a kind and its light touch service) move as one.
+        """
+        groups = (("value", "value_text", "value_unknown"), ("vat",),
+                  ("kind", "light_touch", "service", "service_words"),
+                  ("authority", "authority_text", "authority_inferred"), ("start", "start_text"), ("organisation",))
+        filled = replace(self)
+        for group in groups:
+            if not any(getattr(self, name) for name in group):
+                for name in group:
+                    setattr(filled, name, getattr(earlier, name))
+        for flag in ("framework", "utilities", "defence", "concession"):
+            setattr(filled, flag, getattr(self, flag) or getattr(earlier, flag))
+        return filled
 
 
 def money(text: str) -> tuple[int, str] | None:
