@@ -1,9 +1,10 @@
 """The paper checker: every legal reference in a decision paper, resolved and verified.
 
-For each reference the finder reads from a paper the report gives the sentence citing it, the
-cited provision (label, version date, deep link, text) and a verdict:
+For each reference the finder reads from a paper (assistant.paper reads the file and its
+sentences) the report gives the sentence citing it, the cited provision (label, version date,
+deep link, text) and a verdict:
 
-  resolved                  the provision, or the instrument named alone, is indexed and visible
+  resolved                  the provision, or the document named alone, is indexed and visible
   not in corpus             the instrument is not indexed (or not visible with the reader's access),
                             or the indexed text is an extract without the provision; never guessed
   ambiguous                 the words do not say which provision or instrument; candidates listed
@@ -11,31 +12,30 @@ cited provision (label, version date, deep link, text) and a verdict:
                             has no such provision
   own paper                 the paper's own section ("section 1 above"), not a legal reference
 
-Quoted words and money amounts in the citing sentence are looked for in the cited text,
-whitespace-, quote-style- and case-normalised; one that is not there is flagged with the version
-date of the text it was compared with. An instrument counts as indexed whole unless its indexed
-text starts after its first section or refers to a section or schedule of itself that is not
-indexed: PRSRA 2011 s.1(10) "Schedule 1 … has effect" shows the extract lacks Sch.1.
+Quoted words and money amounts in the citing sentence are looked for in the cited text
+(assistant.wording); one that is not there is flagged with the version date of the text it was
+compared with. An instrument counts as indexed whole unless its indexed text starts after its
+first section or refers to a section or schedule of itself that is not indexed: PRSRA 2011
+s.1(10) "Schedule 1 … has effect" shows that extract lacks Sch.1. A decision paper is numbered
+"4.2", so "paragraph 4.2 of PCD 1429" is its §4.2 and "section 4" its §4.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
-from ingest.document import ACCESS_LEVELS, DocumentInfo, IngestError
-from ingest.html import html_to_text
+from assistant.paper import Sentences, read_paper, squeezed
+from assistant.wording import Wording, appears, closest_wording, figures, quotes
+from ingest.document import ACCESS_LEVELS, DocumentInfo
 from ingest.legislation import _label_level as label_level
 from ingest.passage import Passage, Provision, normalise_space
-from ingest.pdf import join_pages, pdf_pages
-from ingest.references import Reference
-from ingest.text import PageOf, decode_text
+from ingest.references import Reference, enclosing_unit
+from ingest.text import PageOf
 
 RESOLVED = "resolved"
 NOT_IN_CORPUS = "not in corpus"
@@ -44,7 +44,6 @@ DOES_NOT_EXIST = "provision does not exist"
 OWN_PAPER = "own paper"
 VERDICTS = (RESOLVED, NOT_IN_CORPUS, AMBIGUOUS, DOES_NOT_EXIST, OWN_PAPER)
 FOUND, NOT_FOUND, NOT_CHECKED = "found", "not found", "not checked"
-READABLE = (".pdf", ".html", ".htm", ".txt", ".text", ".md", ".markdown")
 MAX_CANDIDATES = 12
 MAX_SENTENCE_CHARS = 1200
 
@@ -160,262 +159,6 @@ class PaperReport:
                    references=[ReferenceCheck.from_dict(r) for r in data["references"]], doc_id=data.get("doc_id"))
 
 
-# ---- reading a paper --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PaperText:
-    text: str
-    page_of: PageOf | None = None
-
-
-def read_paper(data: bytes, name: str, max_bytes: int | None = None) -> PaperText:
-    """A paper's text with ingest's readers. Raises IngestError naming the file and the reason."""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in READABLE:
-        raise IngestError(name, f"cannot check a {suffix or 'file without an extension'}; "
-                                f"expected one of {', '.join(READABLE)}")
-    if max_bytes is not None and len(data) > max_bytes:
-        raise IngestError(name, f"{len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
-    if suffix == ".pdf":
-        text, page_of = join_pages(without_page_furniture(pdf_pages(data, name)))
-        return PaperText(text, page_of)
-    text = decode_text(data, name)
-    if suffix in (".html", ".htm"):
-        text = html_to_text(text, name)
-    return PaperText(text)
-
-
-_PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–]\s*\d{1,4}\s*[-–]", re.I)
-
-
-def without_page_furniture(pages: Sequence[str]) -> list[str]:
-    """Pages without page numbers and running headers or footers, which would otherwise sit in the
-    middle of a reference or sentence carried over a page break."""
-    edges: dict[str, int] = {}
-    for page in pages:
-        lines = [normalise_space(line) for line in page.splitlines() if line.strip()]
-        for line in {*lines[:1], *lines[-1:]}:
-            edges[line] = edges.get(line, 0) + 1
-    running = {line for line, n in edges.items() if n >= 2 and n * 2 >= len(pages)}
-
-    def furniture(line: str) -> bool:
-        plain = normalise_space(line)
-        return not plain or plain in running or _PAGE_NUMBER.fullmatch(plain) is not None
-
-    cleaned = []
-    for page in pages:
-        lines = page.splitlines()
-        while lines and furniture(lines[0]):
-            lines.pop(0)
-        while lines and furniture(lines[-1]):
-            lines.pop()
-        cleaned.append("\n".join(lines))
-    return cleaned
-
-
-# ---- sentences --------------------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    "s ss reg regs para paras sch schs art arts no nos e.g i.e eg ie etc cf mr mrs ms dr st vol pt ch "
-    "sub subs ltd co inc approx cl op viz".split())
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9£])")
-_WORD_BEFORE = re.compile(r"(\w+(?:\.\w+)*)$")
-_LIST_MARKER = re.compile(
-    r"\n[ \t]*(?:\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)]|\(?[a-z]{1,4}\)|\(\d{1,3}[A-Z]?\)|[•▪‣◦*-])[ \t]+(?=\S)")
-_BLANK_LINES = re.compile(r"[ \t]*\n[ \t]*\n\s*")
-_CLOSED = tuple(".;:!?\"”’)")
-_HEADING_WORDS = 8
-_CURLY_QUOTE = re.compile(r"“[^“”]{0,1500}”")
-
-
-@dataclass(frozen=True)
-class _Sentences:
-    """Sentence breaks of a text: where each sentence before a break ends and the next starts."""
-
-    ends: list[int]
-    starts: list[int]
-
-    @classmethod
-    def of(cls, text: str) -> _Sentences:
-        breaks: dict[int, int] = {}
-        for m in _SENTENCE_END.finditer(text):
-            word = _WORD_BEFORE.search(text, 0, m.start())
-            if word is None or (word[1].lower() not in _ABBREVIATIONS and len(word[1]) > 1):
-                breaks[m.end()] = m.end()
-        for m in _LIST_MARKER.finditer(text):
-            breaks[m.start()] = m.end()
-        for m in _BLANK_LINES.finditer(text):
-            if _paragraph_ends(text, m.start(), m.end()):
-                breaks[m.start()] = m.end()
-        quoted = [(m.start(), m.end()) for m in _CURLY_QUOTE.finditer(text)]
-        kept = sorted((end, start) for end, start in breaks.items()
-                      if not any(a < end < b - 1 for a, b in quoted))
-        return cls([end for end, _ in kept], [start for _, start in kept])
-
-    def around(self, start: int, end: int, length: int) -> tuple[int, int]:
-        i = bisect_right(self.starts, start) - 1
-        j = bisect_left(self.ends, end)
-        return (self.starts[i] if i >= 0 else 0), (self.ends[j] if j < len(self.ends) else length)
-
-
-def _paragraph_ends(text: str, gap_start: int, gap_end: int) -> bool:
-    """A blank line ends a sentence unless it is a page break in mid-sentence: the text before it
-    is not closed by punctuation and is not a short heading, and no list item follows it."""
-    before = text[:gap_start].rstrip()
-    if not before or before.endswith(_CLOSED) or _LIST_MARKER.match(text, gap_end - 1):
-        return True
-    block = before[before.rfind("\n\n") + 1:]
-    return len(block.split()) <= _HEADING_WORDS
-
-
-def _squeezed(raw: str) -> tuple[str, list[int]]:
-    """normalise_space(raw), and for each of its characters the offset it came from in raw."""
-    chars: list[str] = []
-    origin: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(raw):
-        if ch.isspace():
-            pending_space = bool(chars)
-            continue
-        if pending_space:
-            chars.append(" ")
-            origin.append(i - 1)
-            pending_space = False
-        chars.append(ch)
-        origin.append(i)
-    return "".join(chars), origin
-
-
-# ---- quotes, figures and their comparison -----------------------------------------------------
-
-_QUOTED = re.compile(r"“(?P<curly>[^“”]{1,1500})”|\"(?P<straight>[^\"]{1,1500})\"")
-_DEFINITION_BEFORE = re.compile(r"\(\s*(?:(?:the|hereafter|hereinafter)\s+)*(?:(?:referred\s+to\s+as|called)\s+)?$",
-                                re.I)
-_FRAGMENT_BREAK = re.compile(r"\.\.\.|…|\[[^\]]*\]")
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_LABEL = re.compile(r"\d+[A-Z]{0,2}|[a-z]{1,3}|[A-Z]{1,2}")
-_QUOTE_STYLES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'", "‚": "'",
-                               "‛": "'", "′": "'", "—": "-", "–": "-", "‑": "-", "\u00a0": " "})
-_MONEY = re.compile(
-    r"(?P<pre>£|€|\bGBP|\bEUR)\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?(?:\s?(?P<mult>million|bn|billion|m|k)\b)?"
-    r"|(?P<num2>\d{1,3}(?:,\d{3})+|\d+)(?P<dec2>\.\d+)?\s?(?P<post>EUR|euros?|GBP|pounds)\b")
-_CURRENCY = {"£": "GBP", "GBP": "GBP", "pounds": "GBP", "€": "EUR", "EUR": "EUR", "euro": "EUR", "euros": "EUR"}
-_MULTIPLIER = {"k": 1_000, "m": 1_000_000, "million": 1_000_000, "bn": 1_000_000_000, "billion": 1_000_000_000}
-
-
-@dataclass(frozen=True)
-class _Wording:
-    kind: str
-    text: str
-    start: int  # offset in the paper
-
-
-def _quotes(sentence: str, offset: int) -> list[_Wording]:
-    found = []
-    for m in _QUOTED.finditer(sentence):
-        words = m["curly"] if m["curly"] is not None else m["straight"]
-        defines = _DEFINITION_BEFORE.search(sentence, 0, m.start()) and sentence[m.end():].lstrip().startswith(")")
-        if not defines and _TOKEN.search(words):
-            found.append(_Wording("quote", normalise_space(words), offset + m.start()))
-    return found
-
-
-def _figures(sentence: str, offset: int) -> list[_Wording]:
-    return [_Wording("figure", normalise_space(m.group()), offset + m.start()) for m in _MONEY.finditer(sentence)]
-
-
-def _amounts(text: str) -> set[tuple[str, Decimal]]:
-    amounts = set()
-    for m in _MONEY.finditer(text):
-        currency = _CURRENCY[m["pre"] or m["post"]]
-        try:
-            value = Decimal(((m["num"] or m["num2"]) + (m["dec"] or m["dec2"] or "")).replace(",", ""))
-        except InvalidOperation:
-            continue
-        amounts.add((currency, value * _MULTIPLIER.get(m["mult"] or "", 1)))
-    return amounts
-
-
-def _plain(text: str) -> str:
-    return normalise_space(text.translate(_QUOTE_STYLES)).casefold()
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """Words with their offsets, without the labels of numbered items: "(a)", "(2)", "(iv)"."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        label = m.start() > 0 and text[m.start() - 1] == "(" and text[m.end():m.end() + 1] == ")"
-        if not (label and _LABEL.fullmatch(m.group())):
-            out.append((m.group().casefold().replace("’", "'"), m.start(), m.end()))
-    return out
-
-
-def _fragments(quote: str) -> list[str]:
-    """A quote's runs of words between ellipses and editorial [insertions]."""
-    return [f for f in (part.strip(" .,;:") for part in _FRAGMENT_BREAK.split(quote)) if _TOKEN.search(f)]
-
-
-def _in_order(needles: list[list[str]], haystack: list[str]) -> bool:
-    pos = 0
-    for needle in needles:
-        at = next((i for i in range(pos, len(haystack) - len(needle) + 1) if haystack[i:i + len(needle)] == needle), None)
-        if at is None:
-            return False
-        pos = at + len(needle)
-    return True
-
-
-def quote_in(quote: str, text: str) -> str | None:
-    """"verbatim" when the quote is in the text once whitespace, quote styles and case are
-    normalised; "words" when only its words are (punctuation or item labels differ); else None."""
-    fragments = _fragments(quote)
-    if not fragments:
-        return None
-    plain_text = _plain(text)
-    pos = 0
-    for fragment in fragments:
-        pos = plain_text.find(_plain(fragment), pos)
-        if pos < 0:
-            break
-    else:
-        return "verbatim"
-    words = [t for t, _, _ in _tokens(text)]
-    return "words" if _in_order([[t for t, _, _ in _tokens(f)] for f in fragments], words) else None
-
-
-def closest_wording(quote: str, text: str) -> tuple[str, list[str], int] | None:
-    """The stretch of `text` most like the quote, how the quote differs from it, and how many of
-    the quote's words it shares in order."""
-    theirs = _tokens(text)
-    ours = [t for f in _fragments(quote) for t, _, _ in _tokens(f)]
-    words = [t for t, _, _ in theirs]
-    if not ours or not words:
-        return None
-    match = difflib.SequenceMatcher(None, words, ours, autojunk=False).find_longest_match(0, len(words), 0, len(ours))
-    if match.size < 3:
-        return None
-    # Look a little either side of where the quote would lie, then keep the stretch between the
-    # first and last words it shares with the quote.
-    slack = max(3, len(ours) // 4)
-    lo = max(0, match.a - match.b - slack)
-    hi = min(len(words), match.a + len(ours) - match.b + slack)
-    blocks = [b for b in difflib.SequenceMatcher(None, words[lo:hi], ours, autojunk=False).get_matching_blocks() if b.size]
-    lo, hi = lo + blocks[0].a, lo + blocks[-1].a + blocks[-1].size
-    window = words[lo:hi]
-    differences: list[str] = []
-    matcher = difflib.SequenceMatcher(None, window, ours, autojunk=False)
-    ops = matcher.get_opcodes()
-    for op, a1, a2, b1, b2 in ops:
-        if op == "replace":
-            differences.append(f"“{' '.join(ours[b1:b2])}” where the text has “{' '.join(window[a1:a2])}”")
-        elif op == "insert":
-            differences.append(f"“{' '.join(ours[b1:b2])}” is not in the text")
-        elif op == "delete":
-            differences.append(f"the text also has “{' '.join(window[a1:a2])}”")
-    shared = sum(block.size for block in matcher.get_matching_blocks())
-    return normalise_space(text[theirs[lo][1]:theirs[hi - 1][2]]), list(dict.fromkeys(differences)), shared
-
-
 # ---- sub-parts of a passage -------------------------------------------------------------------
 
 _LINE_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)")
@@ -526,7 +269,7 @@ class PaperChecker:
         doc = next((d for d in index.documents if d.doc_id == doc_id and d.access in access), None)
         if doc is None:
             raise CheckError(f"{doc_id}: not an indexed document you can see")
-        return self.check_text(self._document_text(doc), doc.short, access, doc_id=doc_id)
+        return self.check_text(self._document_text(doc, access), doc.short, access, doc_id=doc_id)
 
     def check_text(self, text: str, source: str, access: Sequence[str] = ACCESS_LEVELS,
                    page_of: PageOf | None = None, doc_id: str | None = None) -> PaperReport:
@@ -540,11 +283,14 @@ class PaperChecker:
         run.check_wording(checks)
         return PaperReport(source, retriever.index.version, list(access), checks, own.doc_id)
 
-    def _document_text(self, doc: DocumentInfo) -> str:
+    def _document_text(self, doc: DocumentInfo, access: Sequence[str]) -> str:
+        passages = [p for p in self.library.index.passages if p.doc_id == doc.doc_id]
+        visible = [p for p in passages if p.access in access]
         cached = self.library.settings.corpus_cache / doc.file if doc.file else None
-        if cached is not None and cached.is_file():
+        # A paper with a part the reader may not see (a restricted Part 2) is checked in its visible passages only.
+        if cached is not None and cached.is_file() and len(visible) == len(passages):
             return read_paper(cached.read_bytes(), doc.file).text
-        return "\n\n".join(p.text for p in self.library.index.passages if p.doc_id == doc.doc_id)
+        return "\n\n".join(p.text for p in visible)
 
     # -- what an instrument's indexed text holds --
 
@@ -555,39 +301,31 @@ class PaperChecker:
         return self._extents[key]
 
     def _measure(self, retriever: Any, doc: DocumentInfo) -> _Extent:
-        passages = [p for p in retriever.index.passages if p.doc_id == doc.doc_id]
-        tops = {_top(p.provision_ref) for p in passages}
-        body = sorted({t for t in tops if not t.scope}, key=_number_key)
-        schedules = sorted({t for t in tops if t.scope}, key=lambda t: _number_key(Provision("", "", t.scope[4:])))
-        parts = []
-        if body:
-            parts.append(f"{body[0]}–{body[-1]}" if len(body) > 1 else str(body[0]))
-        if schedules:
-            parts.append(f"{schedules[0]}–{schedules[-1]}" if len(schedules) > 1 else str(schedules[0]))
-        summary = " and ".join(parts) or "no numbered provisions"
         if doc.kind != "legislation":
-            return _Extent(True, summary)
-        if body and _number_key(body[0])[0] > 1:
+            return _Extent(True, "")  # the organisation's papers are indexed whole
+        passages = [p for p in retriever.index.passages if p.doc_id == doc.doc_id]
+        units = {enclosing_unit(p.provision_ref) for p in passages}
+        body = sorted((u for u in units if not u.scope), key=lambda u: _number_key(u.number))
+        schedules = sorted((u for u in units if u.scope), key=lambda u: _number_key(u.scope[4:]))
+        summary = " and ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0])
+                               for run in (body, schedules) if run)
+        if body and _number_key(body[0].number)[0] > 1:
             return _Extent(False, summary, f"it starts at {body[0]}")
         text = "\n\n".join(p.text for p in passages)
         for ref in self.library.finder.find(text, default_doc=doc.doc_id):
             # Words quoted in an amendment ("for “regulation 47D(2)” substitute") are not references.
-            if ref.doc_id != doc.doc_id or ref.provision is None or text[ref.start - 1:ref.start] in "“‘\"'":
+            quoted = ref.start > 0 and text[ref.start - 1] in "“‘\"'"
+            if ref.doc_id != doc.doc_id or ref.provision is None or quoted:
                 continue
-            if _top(ref.provision) not in tops:
-                return _Extent(False, summary, f"it refers to its own {_top(ref.provision)}, which is not indexed")
+            if enclosing_unit(ref.provision) not in units:
+                return _Extent(False, summary, f"it refers to its own {enclosing_unit(ref.provision)}, "
+                                               "which is not indexed")
         return _Extent(True, summary)
 
 
-def _top(provision: Provision) -> Provision:
-    """The section, regulation or whole schedule a provision sits in."""
-    if provision.scope and provision.unit != "¶":
-        return Provision(provision.scope, "sch", "")
-    return Provision(provision.scope, provision.unit, provision.number)
-
-
-def _number_key(provision: Provision) -> tuple[int, str]:
-    m = re.match(r"(\d*)(.*)", provision.number)
+def _number_key(number: str) -> tuple[int, str]:
+    """"120A" sorts after "120" and before "121"."""
+    m = re.match(r"(\d*)(.*)", number)
     assert m is not None
     return (int(m[1]) if m[1] else 0, m[2])
 
@@ -603,7 +341,7 @@ class _Run:
         self.access = access
         self.own = own
         self.refs = refs
-        self.sentences = _Sentences.of(text)
+        self.sentences = Sentences.of(text)
         self.documents = {d.doc_id: d for d in retriever.index.documents if d.access in access}
         cited = [r.doc_id for r in refs if r.doc_id in self.documents and not own.names(r)]
         self.cited_docs = list(dict.fromkeys(cited))
@@ -615,7 +353,7 @@ class _Run:
         outcome = self._resolve(ref)
         self.outcomes[n] = outcome
         start, end = self.sentences.around(ref.start, ref.end, len(self.text))
-        sentence, origin = _squeezed(self.text[start:end])
+        sentence, origin = squeezed(self.text[start:end])
         mark = (bisect_left(origin, ref.start - start), bisect_left(origin, ref.end - start))
         if len(sentence) > MAX_SENTENCE_CHARS:
             lo = max(0, mark[0] - MAX_SENTENCE_CHARS // 2)
@@ -639,16 +377,17 @@ class _Run:
         if ref.doc_id is None:
             return self._ambiguous(ref, [])
         doc = self.documents[ref.doc_id]
+        if doc.kind != "legislation":
+            return self._paper(doc, ref)
         if ref.provision is None:
-            dotted = _DOTTED.match(ref.text)
-            if dotted and doc.kind != "legislation":
-                return self._paper_paragraph(doc, dotted[1], dotted[2])
-            if _PROVISION_WORDS.match(ref.text):
-                return self._ambiguous(ref, [doc])
-            return _Outcome(RESOLVED, "the instrument as a whole", label=doc.short,
-                            version_date=doc.version_date or "undated", source_url=doc.source_url,
-                            scope=self._visible(p for p in self.retriever.index.passages if p.doc_id == doc.doc_id))
+            return self._ambiguous(ref, [doc]) if _PROVISION_WORDS.match(ref.text) else self._whole(doc)
         return self._provision(doc, ref.provision)
+
+    def _whole(self, doc: DocumentInfo) -> _Outcome:
+        """An instrument or paper named alone: quotes and figures are looked for anywhere in it."""
+        return _Outcome(RESOLVED, "the document as a whole", label=doc.short,
+                        version_date=doc.version_date or "undated", source_url=doc.source_url,
+                        scope=self._visible(p for p in self.retriever.index.passages if p.doc_id == doc.doc_id))
 
     def _visible(self, passages: Iterable[Passage]) -> list[Passage]:
         return [p for p in passages if p.access in self.access]
@@ -666,9 +405,9 @@ class _Run:
             if part is not None:
                 excerpts[p.passage_id] = part if part and part != p.text else ""
         if not excerpts:
-            holder = passages[0].citation
-            return _Outcome(DOES_NOT_EXIST, f"{holder} is indexed (text as at {date}) and has no "
-                                            f"{''.join(f'({s})' for s in provision.sub[len(passages[0].provision_ref.sub):])}",
+            holder = passages[0]
+            missing = "".join(f"({part})" for part in provision.sub[len(holder.provision_ref.sub):])
+            return _Outcome(DOES_NOT_EXIST, f"{holder.citation} is indexed (text as at {date}) and has no {missing}",
                             label=label, version_date=date)
         holding = [p for p in passages if p.passage_id in excerpts]
         cited = [CitedText(p.passage_id, p.citation, list(p.heading_path), p.version_date or "undated", p.source_url,
@@ -685,15 +424,17 @@ class _Run:
 
     def _absent(self, doc: DocumentInfo, provision: Provision, label: str, date: str) -> _Outcome:
         enclosing = Provision(provision.scope, provision.unit, provision.number)
-        if provision.sub and self.retriever.provision_passages(doc.doc_id, enclosing):
-            return _Outcome(DOES_NOT_EXIST, f"{doc.short} {enclosing} is indexed (text as at {date}) and has no "
-                                            f"{''.join(f'({s})' for s in provision.sub)}", label=label, version_date=date)
+        if provision.sub and self.retriever.provision_passages(doc.doc_id, enclosing, self.access):
+            missing = "".join(f"({part})" for part in provision.sub)
+            return _Outcome(DOES_NOT_EXIST, f"{doc.short} {enclosing} is indexed (text as at {date}) and has "
+                                            f"no {missing}", label=label, version_date=date)
         extent = self.checker.extent(self.retriever, doc)
         if extent.whole:
             return _Outcome(DOES_NOT_EXIST, f"{doc.short} has no {provision}: its indexed text (as at {date}) "
                                             f"runs {extent.summary}", label=label, version_date=date)
         return _Outcome(NOT_IN_CORPUS, f"the indexed {doc.short} is an extract ({extent.why_extract}; it holds "
-                                       f"{extent.summary}), and {provision} is not in it", label=label, version_date=date)
+                                       f"{extent.summary}), and {provision} is not in it",
+                        label=label, version_date=date)
 
     def _ambiguous(self, ref: Reference, named: list[DocumentInfo]) -> _Outcome:
         """A reference that does not say which instrument, or which schedule, it means."""
@@ -727,7 +468,7 @@ class _Run:
     def _schedules(self, doc: DocumentInfo) -> list[str]:
         scopes = {p.provision_ref.scope for p in self.retriever.index.passages
                   if p.doc_id == doc.doc_id and p.provision_ref.scope and p.provision_ref.unit != "¶"}
-        return sorted(scopes, key=lambda s: _number_key(Provision("", "", s[4:])))
+        return sorted(scopes, key=lambda s: _number_key(s[4:]))
 
     def _bare_paragraph(self, ref: Reference) -> list[Provision]:
         """What a bare "paragraph 3(2)" would be inside a schedule, read by the finder itself."""
@@ -737,31 +478,42 @@ class _Run:
         index = siblings.index(ref) if ref in siblings else 0
         return read[index:index + 1] if len(read) == len(siblings) else read
 
-    def _paper_paragraph(self, doc: DocumentInfo, section: str, number: str) -> _Outcome:
-        """"paragraph 4.2 of PCD 1429": a decision paper's own numbering, §4.2."""
-        passages = [p for p in self._visible(self.retriever.index.passages)
-                    if p.doc_id == doc.doc_id and (m := _DECISION_NUMBER.search(p.citation)) and m.groups() == (section, number)]
-        label = f"{doc.short} §{section}.{number}"
+    def _paper(self, doc: DocumentInfo, ref: Reference) -> _Outcome:
+        """A decision paper or other document of the organisation, numbered "4.2" rather than in
+        the notation of legislation: "paragraph 4.2 of PCD 1429" is §4.2, "section 4" is §4."""
+        dotted = _DOTTED.match(ref.text)
+        if ref.provision is None and not dotted:
+            return self._ambiguous(ref, [doc]) if _PROVISION_WORDS.match(ref.text) else self._whole(doc)
+        section_only = ref.provision is not None and ref.provision.unit == "s" and not ref.provision.sub
+        if not (dotted or section_only):
+            return _Outcome(DOES_NOT_EXIST, f"{doc.short} numbers its paragraphs 1.1, 1.2, …: it has no "
+                                            f"{ref.provision}", label=f"{doc.short} {ref.provision}")
+        section, number = (dotted[1], dotted[2]) if dotted else (ref.provision.number, None)
+        where = f"§{section}.{number}" if number else f"§{section}"
+        passages = self._visible(self._paper_passages(doc.doc_id, section, number))
         date = doc.version_date or "undated"
         if not passages:
-            return _Outcome(DOES_NOT_EXIST, f"{doc.short} has no paragraph {section}.{number}", label=label,
+            return _Outcome(DOES_NOT_EXIST, f"{doc.short} has no {where}", label=f"{doc.short} {where}",
                             version_date=date)
-        p = passages[0]
-        return _Outcome(RESOLVED, f"paragraph {section}.{number} of {doc.short} is its {p.provision}", label=p.citation,
-                        version_date=date, source_url=p.source_url,
-                        cited=[CitedText(p.passage_id, p.citation, list(p.heading_path), date, p.source_url, p.text)],
-                        scope=passages)
+        cited = [CitedText(p.passage_id, p.citation, list(p.heading_path), date, p.source_url, p.text)
+                 for p in passages]
+        label = passages[0].citation if len(passages) == 1 else f"{doc.short} {where}"
+        return _Outcome(RESOLVED, f"{where} of {doc.short}", label=label, version_date=date,
+                        source_url=passages[0].source_url, cited=cited, scope=passages)
+
+    def _paper_passages(self, doc_id: str, section: str, number: str | None = None) -> list[Passage]:
+        """A decision paper's §N (every paragraph of section N) or §N.M, by the citations its parser gives."""
+        return [p for p in self.retriever.index.passages if p.doc_id == doc_id
+                and (m := _DECISION_NUMBER.search(p.citation)) and m[1] == section and number in (None, m[2])]
 
     def _own(self, ref: Reference) -> _Outcome:
         """The paper's own section; when the paper is indexed, its passages are shown."""
         section = ref.provision.number if ref.provision is not None and not ref.provision.scope else None
-        reason = "a cross-reference within the paper itself, not a legal reference"
-        own = [p for p in self.retriever.index.passages if self.own.doc_id and p.doc_id == self.own.doc_id and section
-               and (m := _DECISION_NUMBER.search(p.citation)) and m[1] == section]
+        own = self._paper_passages(self.own.doc_id, section) if self.own.doc_id and section else []
         cited = [CitedText(p.passage_id, p.citation, list(p.heading_path), p.version_date or "undated", p.source_url,
                            p.text) for p in self._visible(own)]
-        return _Outcome(OWN_PAPER, reason, label=f"section {section} of this paper" if section else "this paper",
-                        cited=cited)
+        return _Outcome(OWN_PAPER, "a cross-reference within the paper itself, not a legal reference",
+                        label=f"section {section} of this paper" if section else "this paper", cited=cited)
 
     # -- quotes and figures --
 
@@ -772,7 +524,7 @@ class _Run:
             by_sentence.setdefault(self.sentences.around(check.start, check.end, len(self.text)), []).append(check)
         for (start, end), group in by_sentence.items():
             raw = self.text[start:end]
-            wording = sorted(_quotes(raw, start) + _figures(raw, start), key=lambda w: w.start)
+            wording = sorted(quotes(raw, start) + figures(raw, start), key=lambda w: w.start)
             for item in wording:
                 if any(c.start <= item.start < c.end for c in group):
                     continue  # words inside the reference itself
@@ -782,7 +534,7 @@ class _Run:
                     check.checks.append(self._compare(item, [self.outcomes[c.n] for c in group
                                                              if c.start == unit_start]))
 
-    def _compare(self, item: _Wording, outcomes: list[_Outcome]) -> WordingCheck:
+    def _compare(self, item: Wording, outcomes: list[_Outcome]) -> WordingCheck:
         usable = [o for o in outcomes if o.verdict == RESOLVED and o.scope]
         if not usable:
             why = outcomes[0].verdict if outcomes[0].verdict != RESOLVED else "no cited text"
@@ -793,12 +545,12 @@ class _Run:
         for outcome in usable:
             for p in outcome.scope:
                 cited = outcome.excerpts.get(p.passage_id) or p.text
-                if (how := self._appears(item, cited)) is not None:
+                if (how := appears(item, cited)) is not None:
                     note = "" if how == "verbatim" else " (punctuation or item labels differ)"
                     return WordingCheck(item.kind, item.text, FOUND, f"{words} found in {p.citation}{note}", p.citation)
         message = f"{words} not found in the cited text as at {date}"
         elsewhere = next((p for o in usable for p in o.scope if o.excerpts.get(p.passage_id)
-                          and self._appears(item, p.text) is not None), None)
+                          and appears(item, p.text) is not None), None)
         if elsewhere is not None:
             return WordingCheck(item.kind, item.text, NOT_FOUND,
                                 f"{message}: found in {elsewhere.citation}, outside the cited {label}")
@@ -810,12 +562,6 @@ class _Run:
                 detail = "; ".join(differences[:3])
                 message += f" ({label} reads “{excerpt}”" + (f": {detail}" if detail else "") + ")"
         return WordingCheck(item.kind, item.text, NOT_FOUND, message)
-
-    @staticmethod
-    def _appears(item: _Wording, text: str) -> str | None:
-        if item.kind == "quote":
-            return quote_in(item.text, text)
-        return "verbatim" if _amounts(item.text) <= _amounts(text) and _amounts(item.text) else None
 
 
 def _holds(passage: Provision, cited: Provision) -> bool:
@@ -872,7 +618,8 @@ def report_markdown(report: PaperReport) -> str:
         lines += ["", f"## {r.n}. {_md(r.text)}{page}: {r.verdict}", "", _quoted_block(r.sentence), "",
                   f"**{_md(r.label or r.instrument or r.text)}**: {_md(r.reason)}."]
         if r.version_date or r.source_url:
-            lines.append(f"Text as at {r.version_date or 'undated'}" + (f", <{r.source_url}>" if r.source_url else "") + ".")
+            link = f", <{r.source_url}>" if r.source_url else ""
+            lines.append(f"Text as at {r.version_date or 'undated'}{link}.")
         for cited in r.cited:
             lines += ["", f"{_md(cited.citation)}:", "", _quoted_block(cited.excerpt or cited.text)]
         if r.candidates:

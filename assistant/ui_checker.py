@@ -18,8 +18,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.checker import (AMBIGUOUS, DOES_NOT_EXIST, FOUND, NOT_FOUND, NOT_IN_CORPUS, READABLE, CheckError,
-                               PaperChecker, PaperReport, ReferenceCheck, report_markdown)
+from assistant.checker import (AMBIGUOUS, DOES_NOT_EXIST, FOUND, NOT_FOUND, NOT_IN_CORPUS, CheckError, PaperChecker,
+                               PaperReport, ReferenceCheck, report_markdown)
+from assistant.paper import READABLE
 from ingest.document import ACCESS_LEVELS, IngestError
 
 HEADERS = ["#", "Page", "Reference", "Verdict", "Cited provision", "Text as at", "Flags"]
@@ -36,7 +37,8 @@ def _status(message: str, kind: str = "error") -> str:
 def _link(url: str, text: str) -> str:
     if not url.startswith(("https://", "http://")):
         return ""
-    return f'<a class="cga-link" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{html.escape(text)}</a>'
+    return (f'<a class="cga-link" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">'
+            f"{html.escape(text)}</a>")
 
 
 def _marked(sentence: str, mark: tuple[int, int]) -> str:
@@ -138,7 +140,8 @@ def reference_html(ref: ReferenceCheck) -> str:
     page = f", page {ref.page}" if ref.page else ""
     checks = "".join(
         f'<li class="cga-check-{"bad" if c.status == NOT_FOUND else "ok" if c.status == FOUND else "none"}">'
-        f'{_CHECK_MARK.get(c.status, "·")} {html.escape(c.kind)} “{html.escape(c.text)}”: {html.escape(c.message)}</li>'
+        f'{_CHECK_MARK.get(c.status, "·")} {html.escape(c.kind)} “{html.escape(c.text)}”: '
+        f"{html.escape(c.message)}</li>"
         for c in ref.checks)
     left = (f'<h3>Reference {ref.n}{html.escape(page)}: <span class="cga-verdict-{verdict_class}">'
             f"{html.escape(ref.verdict)}</span></h3>"

@@ -551,13 +551,13 @@ class _Reading:
                 refs.append(reference(provision, target, resolution))
             self._note(provision)
             if provision is not None and target is not None and target.inheritable:
-                self.cited[_top(provision)] = target
+                self.cited[enclosing_unit(provision)] = target
         return refs
 
     def _inherit(self, items: tuple[_Item, ...]) -> _Target | None:
         current = self.target if self.target is not None and self.target.inheritable else None
         named = [i.provision for i in items if i.provision is not None]
-        before = self.cited.get(_top(named[0])) if named else None
+        before = self.cited.get(enclosing_unit(named[0])) if named else None
         for target in (current, before, self.default):
             if target is not None and _fits(items, target):
                 self._enter(target)
@@ -574,8 +574,8 @@ class _Reading:
             self.last, self.schedule = provision, provision.scope or None
 
 
-def _top(provision: Provision) -> Provision:
-    """The section, regulation or whole schedule a provision belongs to."""
+def enclosing_unit(provision: Provision) -> Provision:
+    """The section, regulation or whole schedule a provision of an instrument belongs to."""
     if provision.scope:
         return Provision(provision.scope, "sch", "")
     return Provision("", provision.unit, provision.number)

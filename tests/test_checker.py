@@ -5,6 +5,7 @@ the reference finder's bench."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import gradio as gr
@@ -12,9 +13,10 @@ import pytest
 from fpdf import FPDF
 
 from assistant.checker import (AMBIGUOUS, DOES_NOT_EXIST, FOUND, NOT_CHECKED, NOT_FOUND, NOT_IN_CORPUS, OWN_PAPER,
-                               RESOLVED, CheckError, PaperChecker, PaperReport, ReferenceCheck, report_markdown,
-                               without_page_furniture)
+                               RESOLVED, CheckError, PaperChecker, PaperReport, ReferenceCheck, report_markdown)
 from assistant.cli import main as cga
+from assistant.paper import without_page_furniture
+from assistant.wording import amounts, figures, quote_in, quotes
 from assistant.ui_checker import CheckerTab, build_checker_tab, reference_html, table_rows
 from evals import bench_references
 from ingest.document import IngestError
@@ -140,6 +142,8 @@ security works contract is £5,193,000.
 4.5 The contract cannot be entered into before the end of the standstill period in section
 51(3) of the Procurement
 Act 2023.
+4.6 As recorded in paragraph 4.2 of PCD 1429, the Deputy Mayor approves tenders of £500,000 or above. Section 9
+of PCD 1429 lists no background papers.
 """
 
 
@@ -206,6 +210,15 @@ def test_a_reference_split_across_lines(paper: PaperReport) -> None:
                             "section 51(3) of the Procurement Act 2023.")
 
 
+def test_a_decision_paper_is_cited_by_its_own_numbering(paper: PaperReport) -> None:
+    para = one(paper, "paragraph 4.2 of PCD 1429")
+    assert (para.verdict, para.label, cited_ids(para)) == (
+        RESOLVED, "PCD 1429 §4.2 (Legal Comments ¶2)", ["pcd-1429/legal-comments/2"])
+    assert [(c.text, c.status) for c in para.checks] == [("£500,000", FOUND)]
+    section = one(paper, "Section 9 of PCD 1429")
+    assert (section.verdict, cited_ids(section)) == (RESOLVED, ["pcd-1429/background-supporting-papers/1"])
+
+
 def test_the_papers_own_number_is_not_a_reference(paper: PaperReport) -> None:
     assert not [r for r in paper.references if "PCD 9001" in r.text]
 
@@ -249,6 +262,34 @@ def test_a_pdf_paper_with_a_reference_across_a_page_break(checker, tmp_path: Pat
     assert "Page 1" not in first.sentence and "DRAFT" not in first.sentence
     assert first.sentence.endswith("standstill period in section 51(3) of the Procurement Act 2023.")
     assert [c.status for c in report.references[1].checks] == [FOUND]
+
+
+@pytest.mark.parametrize("quote, text, found", [
+    ("do anything which is calculated to facilitate", "may do anything which is calculated to facilitate, or", "verbatim"),
+    ("do anything … incidental to, the exercise of the [Office's] functions",
+     "may do anything which is conducive or incidental to, the exercise of the functions", "verbatim"),
+    ("‘Do anything’ … incidental to the exercise of [MOPAC's] functions",
+     "may do anything which is conducive or incidental to, the exercise of the functions", "words"),
+    ("do anything … the exercise of [MOPAC's] powers",
+     "may do anything which is conducive or incidental to, the exercise of the functions", None),
+    ("secure the maintenance of the force and secure that the force is efficient",
+     "must—\n(a) secure the maintenance of the force, and\n(b) secure that the force is efficient", "words"),
+    ("secure the maintenance of the service", "(a) secure the maintenance of the force", None),
+])
+def test_quotes_are_compared_normalised(quote: str, text: str, found: str | None) -> None:
+    assert quote_in(quote, text) == found
+
+
+def test_figures_are_amounts_in_a_currency() -> None:
+    assert amounts("£1.2 million") == amounts("a value of £1,200,000") == {("GBP", Decimal("1200000"))}
+    assert amounts("209,000 EUR") != amounts("£209,000")
+    assert [(w.kind, w.text) for w in figures("between £50,000 - £75,000 in 2023 – 2024", 0)] == [
+        ("figure", "£50,000"), ("figure", "£75,000")]
+
+
+def test_a_quoted_defined_term_is_not_a_quote() -> None:
+    sentence = 'as defined in the Public Contracts Regulations 2015 ("the Regulations"), which say “in writing”'
+    assert [w.text for w in quotes(sentence, 0)] == ["in writing"]
 
 
 def test_page_numbers_and_running_headers_are_dropped() -> None:
