@@ -15,13 +15,17 @@ Passages:
 Scraped london.gov.uk text numbers every section "1." (each is its own list on the page), so
 sections and paragraphs are numbered by their order and indentation tells paragraphs from nested
 items. PDFs of the same papers lose indentation but print "4.2", so there dotted numbers decide.
+
+A paper's Part 2 (commercially sensitive facts, legal advice: "PART 2 – CONFIDENTIAL FACTS AND
+ADVICE", "Exempt information") is never published. Its heading opens a section of its own, and
+every passage from there on is restricted, whatever the access level of the paper as a whole.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.document import DocumentInfo, IngestError
 from ingest.html import ACCESSIBLE_FORMAT_NOTICE, is_site_furniture
@@ -64,6 +68,11 @@ _LEAD_IN_RE = re.compile(r"\brecommended to\b\W*$", re.I)
 _SENTENCE_END = (".", ";", ":", "!", "?")
 _OPEN_ITEM_END_RE = re.compile(r"(?:[;,]|\band|\bor)$")
 _MAX_HEADING_WORDS = 8
+# "Part 2 of the 2023 Act" is a reference, not a heading; "Part 2 – …" or "Part 2" alone is.
+_RESTRICTED_PART_RE = re.compile(
+    r"^(?P<part>part\s*(?:2|two|ii)(?![\w(]|\.\d)(?!\s+of\b)\s*(?P<sep>[–—:.-](?=\s|$))?)"
+    r"|^(?:exempt information|confidential facts and advice)\b", re.I)
+RESTRICTED = "restricted"
 
 
 def _key(title: str) -> str:
@@ -110,7 +119,10 @@ def parse_decision(text: str, doc: DocumentInfo, page_of: PageOf | None = None) 
         passages += _recommendation_passages(text, front[lead_in], front[lead_in + 1 :], doc, page_of)
     for section in _sections(lines, first_heading):
         passages += _section_passages(text, section, doc, page_of)
-    return passages
+    part_two = next((line.start for line in lines if _restricted_part(line)), None)
+    if part_two is None:
+        return passages
+    return [replace(p, access=RESTRICTED) if p.span[0] >= part_two else p for p in passages]
 
 
 def _is_end_marker(line: Line) -> bool:
@@ -266,6 +278,19 @@ def _starts_paragraph(section: _Section, line: Line, number: str) -> bool:
     return False
 
 
+def _restricted_part(line: Line) -> str | None:
+    """The title of a Part 2 (restricted) heading on this line, if it is one."""
+    number = _NUMBER_RE.match(line.content)
+    body = normalise_space(line.content[number.end() :] if number else line.content)
+    match = _RESTRICTED_PART_RE.match(body)
+    if match is None:
+        return None
+    heading_like = len(body.split()) <= _MAX_HEADING_WORDS and not body.endswith((".", ";", ","))
+    if heading_like or (match["part"] and match["sep"] and len(body.split()) <= 2 * _MAX_HEADING_WORDS):
+        return scope_name(body)
+    return None
+
+
 def _known_heading(line: Line) -> tuple[str, int | None] | None:
     number = _NUMBER_RE.match(line.content)
     if number and "." in number[1].rstrip("."):
@@ -284,6 +309,8 @@ def _heading(lines: Sequence[Line], i: int, max_indent: int | None) -> tuple[str
     the paragraphs is an item, not a heading.
     """
     line = lines[i]
+    if part_two := _restricted_part(line):
+        return part_two, None
     if known := _known_heading(line):
         return known
     number = _NUMBER_RE.match(line.content)
