@@ -51,14 +51,17 @@ def cmd_corpus_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.library import embeddings_for
+    from assistant.library import ChromaUnreachable, chroma_client, embeddings_for
     from ingest.pipeline import IngestLocked, run_ingest
 
     settings = _settings()
     docs = _manifest(settings)
     try:
         report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings),
-                            force=args.force, progress=not args.quiet)
+                            force=args.force, progress=not args.quiet, client=chroma_client(settings))
+    except ChromaUnreachable as exc:
+        print(f"cga ingest: {exc}", file=sys.stderr)
+        return 2
     except IngestLocked as exc:
         print(f"cga ingest: {exc}", file=sys.stderr)
         return 2

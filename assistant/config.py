@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,7 @@ class Settings:
             corpus_mirror=Path(mirror) if mirror else None,
             corpus_cache=Path(env.get("CGA_CORPUS_CACHE", data_dir / "corpus")),
             model_path=Path(env["CGA_MODEL_PATH"]) if env.get("CGA_MODEL_PATH") else None,
-            chroma_url=env.get("CGA_CHROMA_URL", ""),
+            chroma_url=_chroma_url(env.get("CGA_CHROMA_URL", "")),
             users_file=Path(env["CGA_USERS_FILE"]) if env.get("CGA_USERS_FILE") else None,
             max_upload_bytes=int(float(env.get("CGA_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
             audit_retention_days=int(env.get("CGA_AUDIT_RETENTION_DAYS", "365")),
@@ -73,3 +74,19 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+
+def _chroma_url(value: str) -> str:
+    """Empty for the embedded store, else the http(s)://host:port address of a Chroma server."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path or parts.query:
+        raise ValueError(f"CGA_CHROMA_URL is {value!r}; expected http://HOST:PORT (or https://), "
+                         "e.g. http://127.0.0.1:8000")
+    return value

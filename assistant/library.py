@@ -1,7 +1,8 @@
 """The composition root: settings → documents, embeddings, index, retriever, answerer.
 
 One `Library` serves the CLI, the UI and the API. It notices a new index version (after an
-upload or a rebuild) and switches to it between questions, without a restart.
+upload or a rebuild) and switches to it between questions, without a restart. With
+CGA_CHROMA_URL set, the vectors are read from (and `cga ingest` writes them to) that Chroma server.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.config import Settings
 from ingest.corpus import load_manifest
 from ingest.document import DocumentInfo
 from ingest.embed import CachedEmbeddings
 from ingest.references import ReferenceFinder
-from ingest.store import Index, IndexLocation
+from ingest.store import Index, IndexLocation, IndexUnavailable, chroma_settings
 
 
 class IndexMissing(Exception):
@@ -45,11 +47,38 @@ def embeddings_for(settings: Settings) -> CachedEmbeddings:
     return _EMBEDDINGS[key]
 
 
+class ChromaUnreachable(Exception):
+    """CGA_CHROMA_URL names a server that does not answer."""
+
+
+_CLIENTS: dict[str, Any] = {}
+
+
+def chroma_client(settings: Settings) -> Any | None:
+    """The client of the Chroma server named by CGA_CHROMA_URL, or None for the embedded store."""
+    url = settings.chroma_url
+    if not url:
+        return None
+    if url not in _CLIENTS:
+        import chromadb
+
+        parts = urlsplit(url)
+        try:
+            client = chromadb.HttpClient(host=parts.hostname or "", port=parts.port or 0, ssl=parts.scheme == "https",
+                                         settings=chroma_settings())
+            client.heartbeat()
+        except Exception as exc:  # chromadb reports a dead server as ValueError, httpx errors and others
+            raise ChromaUnreachable(f"CGA_CHROMA_URL={url}: the Chroma server does not answer ({exc})") from None
+        _CLIENTS[url] = client
+    return _CLIENTS[url]
+
+
 class Library:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.location = IndexLocation(settings.data_dir)
         self.embeddings = embeddings_for(settings)
+        self.client = chroma_client(settings)
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._components: dict[str, Any] = {}
@@ -67,7 +96,10 @@ class Library:
                 return False
             from assistant.retrieve import Retriever
 
-            index = Index(current)
+            try:
+                index = Index(current, self.client)
+            except IndexUnavailable as exc:
+                raise IndexMissing(str(exc)) from None
             finder = ReferenceFinder(index.documents)
             self._components = {"retriever": Retriever(index, self.embeddings, finder), "finder": finder}
             self._index = index
@@ -125,5 +157,5 @@ def open_library(settings: Settings) -> Library:
 
     try:
         return Library(settings)
-    except IndexMissing as exc:
+    except (IndexMissing, ChromaUnreachable) as exc:
         sys.exit(f"cga: {exc}")

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from assistant.config import Settings
-from assistant.library import all_documents, embeddings_for, uploads_manifest
+from assistant.library import all_documents, chroma_client, embeddings_for, uploads_manifest
 from ingest.corpus import ManifestError, cached_path, file_sha256, load_manifest
 from ingest.document import ACCESS_LEVELS, KINDS, DocumentInfo, IngestError
 from ingest.parsers import SUPPORTED, parse_document
@@ -141,7 +141,7 @@ def add_upload(settings: Settings, source: Path, original_name: str, *, title: s
             load_manifest(manifest)
             progress(0.25, f"indexing {len(passages)} passages with the rest of the library")
             report = run_ingest(all_documents(settings), settings.corpus_cache, settings.data_dir,
-                                embeddings_for(settings), progress=False,
+                                embeddings_for(settings), progress=False, client=chroma_client(settings),
                                 checkpoint=lambda stage: progress(_STAGES.get(stage, 0.5), _STAGE_TEXT.get(stage, stage)))
             failed = [e for e in report.errors if e.startswith(f"{doc.file}:")]
             if failed:

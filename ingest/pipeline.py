@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest.corpus import cached_path, file_sha256
 from ingest.document import DocumentInfo, IngestError
@@ -18,7 +19,7 @@ from ingest.embed import CachedEmbeddings
 from ingest.links import link_references
 from ingest.parsers import parse_document
 from ingest.passage import Passage
-from ingest.store import IndexLocation, IndexState, write_version
+from ingest.store import IndexLocation, IndexState, vector_home, write_version
 
 
 class IngestLocked(Exception):
@@ -91,11 +92,12 @@ def _progress(label: str, done: int, total: int, enabled: bool) -> None:
 
 def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, embeddings: CachedEmbeddings,
                force: bool = False, progress: bool = True,
-               checkpoint: Callable[[str], None] = lambda stage: None) -> IngestReport:
+               checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None) -> IngestReport:
     """Build a new index version from the documents when anything changed.
 
     A document that fails is reported and left out; the rest of the run goes on. `checkpoint`
-    is called between stages (tests use it to interrupt a build at known points).
+    is called between stages (tests use it to interrupt a build at known points). `client`: a
+    Chroma server to hold the vectors (see ingest.store), or None for the embedded store.
     """
     started = time.perf_counter()
     location = IndexLocation(data_dir)
@@ -119,7 +121,7 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
             by_content[sha] = doc.file
             sources[doc.doc_id] = hashlib.sha256((sha + json.dumps(doc.to_dict(), sort_keys=True)).encode()).hexdigest()
             readable.append((doc, path))
-        state = IndexState(sources, parser_version())
+        state = IndexState(sources, parser_version(), vector_home(client))
         current = location.current()
         if not force and current is not None and location.current_state() == state:
             report.unchanged, report.version = True, current.name
@@ -157,7 +159,7 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
         report.reused = embeddings.hits - hits_before
         meta = {"model": embeddings.model_id, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": len(kept), "passages": len(passages)}
-        version = write_version(location, passages, kept, vectors, state, meta, checkpoint=checkpoint)
+        version = write_version(location, passages, kept, vectors, state, meta, checkpoint=checkpoint, client=client)
         report.version = version.name
     report.seconds = time.perf_counter() - started
     return report
