@@ -19,6 +19,7 @@ REFUSAL = "The indexed documents do not answer this."
 MAX_STATEMENTS = 5
 MAX_QUOTE_CHARS = 600
 WHOLE_PASSAGE_CHARS = 420
+RELEVANCE_FLOOR = 0.5
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[A-Z(“\"])")
 
@@ -106,31 +107,30 @@ def verify(answer: Answer) -> None:
         raise VerificationError(f"sources {sorted(uncited)} are listed but not cited")
 
 
+_SUBSECTION = re.compile(r"^\(\d+[A-Z]*\)")
+
+
 def units(text: str) -> list[str]:
-    """Quotable units of a passage: list items and sentences, a lead-in kept with what it introduces."""
+    """Quotable units of a passage: list items and sentences, a lead-in kept with the items it introduces."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     out: list[str] = []
-    pending = ""
-    for line in lines:
-        if pending:
-            joined = f"{pending}\n{line}"
-            if len(joined) <= MAX_QUOTE_CHARS:
-                pending = joined
-                if not line.endswith(("—", ":")):
-                    out.append(pending)
-                    pending = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.endswith(("—", ":")):
+            block = [line]
+            while (i + len(block) < len(lines) and not _SUBSECTION.match(lines[i + len(block)])
+                   and len("\n".join(block)) + len(lines[i + len(block)]) < MAX_QUOTE_CHARS):
+                block.append(lines[i + len(block)])
+            if len(block) > 1:
+                out.append("\n".join(block))
+                i += len(block)
                 continue
-            out.append(pending)
-            pending = ""
-        if line.endswith(("—", ":")) and len(line) < MAX_QUOTE_CHARS:
-            pending = line
-            continue
         if len(line) > MAX_QUOTE_CHARS:
             out.extend(s for s in _SENTENCE_END.split(line) if s.strip())
         else:
             out.append(line)
-    if pending:
-        out.append(pending)
+        i += 1
     return out
 
 
@@ -138,24 +138,34 @@ def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:]))
 
 
+_DEFINED = re.compile(r"“([^”]{3,80})”")
+
+
 def _overlap(question: list[str], unit: str) -> float:
-    """Shared words, with shared two-word phrases ("public contract", "light touch") counting extra."""
+    """Shared words, with shared two-word phrases ("public contract", "light touch") counting extra,
+    and a unit defining a term the question uses counting most: it is the answer to "what is …"."""
     tokens = tokenize(unit)
-    return len(set(question) & set(tokens)) + 2 * len(_pairs(question) & _pairs(tokens))
+    score = len(set(question) & set(tokens)) + 2 * len(_pairs(question) & _pairs(tokens))
+    defines = any(set(tokenize(term)) <= set(question) for term in _DEFINED.findall(unit))
+    return score + (4 if defines else 0)
 
 
-def best_quote(passage: Passage, question: str) -> str:
-    """The passage itself when short; otherwise its unit sharing most words and phrases with the question.
-
-    Ties go to the earlier unit: the opening subsection usually states the rule the rest qualifies.
-    """
+def best_quotes(passage: Passage, question: str, count: int = 1) -> list[str]:
+    """The passage itself when short; otherwise its units sharing most words and phrases with the
+    question, in the passage's own order. Ties go to the earlier unit: the opening subsection
+    usually states the rule the rest qualifies."""
     if len(passage.text) <= WHOLE_PASSAGE_CHARS:
-        return passage.text
+        return [passage.text]
     asked = tokenize(question)
     candidates = units(passage.text)
     if not candidates:
-        return passage.text[:MAX_QUOTE_CHARS]
-    return max(candidates, key=lambda u: (_overlap(asked, u), -candidates.index(u)))
+        return [passage.text[:MAX_QUOTE_CHARS]]
+    ranked = sorted(range(len(candidates)), key=lambda i: (-_overlap(asked, candidates[i]), i))
+    return [candidates[i] for i in sorted(ranked[:count])]
+
+
+def best_quote(passage: Passage, question: str) -> str:
+    return best_quotes(passage, question)[0]
 
 
 def _similar(a: str, b: str) -> bool:
@@ -166,24 +176,31 @@ def _similar(a: str, b: str) -> bool:
 def compose_extractive(question: str, passages: list[Passage], regime_line: str,
                        most_specific: Callable[[Passage, str], Passage] = lambda p, q: p,
                        max_statements: int = MAX_STATEMENTS) -> tuple[str, list[Statement], list[Citation]]:
-    """Quote the best unit of each top passage, in retrieval order, one statement per passage.
+    """Quote the best units of the top passages, in retrieval order.
 
     A quote taken from a whole-section passage is cited to the subsection that holds it.
     """
     statements: list[Statement] = []
     citations: list[Citation] = []
-    for found in passages:
-        if len(statements) >= max_statements:
-            break
-        quote = best_quote(found, question)
-        passage = most_specific(found, quote)
-        if any(_similar(quote, s.quote) for s in statements):
-            continue
-        n = len(citations) + 1
-        citation = Citation.of(n, passage)
-        citation.quotes.append(quote)
-        citations.append(citation)
-        statements.append(Statement(quote=quote, n=n, lead=f"{passage.citation}:"))
+    by_passage: dict[str, Citation] = {}
+    asked = tokenize(question)
+    floor = 0.0
+    for rank, found in enumerate(passages):
+        # The best passage may give two units (a rule and its definition); the others give one, and
+        # only when they are about as close to the question as the best one: padding misleads.
+        for quote in best_quotes(found, question, count=2 if rank == 0 else 1):
+            closeness = _overlap(asked, quote)
+            floor = floor or RELEVANCE_FLOOR * closeness
+            if (len(statements) >= max_statements or any(_similar(quote, s.quote) for s in statements)
+                    or (statements and closeness < floor)):
+                continue
+            passage = most_specific(found, quote)
+            citation = by_passage.get(passage.passage_id)
+            if citation is None:
+                citation = by_passage[passage.passage_id] = Citation.of(len(citations) + 1, passage)
+                citations.append(citation)
+            citation.quotes.append(quote)
+            statements.append(Statement(quote=quote, n=citation.n, lead=f"{passage.citation}:"))
     lines = [s.render() for s in statements]
     text = "\n\n".join(lines + [regime_line]) if lines else regime_line
     return text, statements, citations

@@ -58,7 +58,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     docs = _manifest(settings)
     try:
         report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings),
-                            force=args.force, progress=not args.quiet, client=chroma_client(settings))
+                            force=args.force, progress=not args.quiet, client=chroma_client(settings),
+                            options=settings.read_options)
     except ChromaUnreachable as exc:
         print(f"cga ingest: {exc}", file=sys.stderr)
         return 2
@@ -75,8 +76,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     from assistant.library import open_library
     from assistant.retrieve import SearchFilters
 
+    from assistant.regime import BOTH, named_regime
+
     library = open_library(_settings())
-    filters = SearchFilters(kinds=tuple(args.kind or ()), doc_ids=tuple(args.doc or ()))
+    named = named_regime(args.query)  # search keeps to a regime only when the query names one
+    filters = SearchFilters(kinds=tuple(args.kind or ()), doc_ids=tuple(args.doc or ()),
+                            regime=named.name if named else BOTH)
     hits = library.retriever.search(args.query, k=args.k, filters=filters)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=1, ensure_ascii=False))
@@ -97,13 +102,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    import getpass
+
+    from assistant.audit import Asker
     from assistant.chat import Conversation
     from assistant.library import open_library
     from assistant.render import answer_as_text
 
     library = open_library(_settings())
     conversation = Conversation()
-    answer = library.ask(args.question, conversation=conversation, as_at=args.as_at, regime=args.regime)
+    # Whoever can run cga on the data directory can read all of it: the operator asks as admin.
+    answer = library.ask(args.question, conversation=conversation, as_at=args.as_at, regime=args.regime,
+                         asker=Asker(getpass.getuser(), "admin", "cli"))
     print(json.dumps(answer.to_dict(), indent=1, ensure_ascii=False) if args.json else answer_as_text(answer))
     return 0
 
@@ -207,7 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("-v", "--verbose", action="store_true")
     sync.set_defaults(func=cmd_corpus_sync)
 
-    ingest = sub.add_parser("ingest", help="build the index from the synced corpus (only if anything changed)")
+    ingest = sub.add_parser("ingest", help="build the index from the synced corpus (only if anything changed)",
+                            description="Exit status: 0 when every listed document is indexed, 1 when any was "
+                                        "refused (each named on stderr with the reason; the rest are indexed), 2 "
+                                        "when another ingest is running on the data directory or the Chroma "
+                                        "server cannot be reached.")
     ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     ingest.set_defaults(func=cmd_ingest)

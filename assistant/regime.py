@@ -24,7 +24,7 @@ _ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 _TEXT_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (" + "|".join(_MONTHS) + r") (20\d\d)\b", re.I)
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r") (20\d\d)\b", re.I)
 _NAMES_PCR = re.compile(r"\b(PCR(?: ?2015)?|Public Contracts Regulations(?: 2015)?|2015 Regulations|"
-                        r"OJEU|old regime|previous regime)\b", re.I)
+                        r"OJEU|old regime|previous regime|light[- ]touch regime)\b", re.I)
 _NAMES_ACT = re.compile(r"\b(Procurement Act(?: 2023)?|PA ?2023|PA23|2023 Act|the Act|Procurement Regulations 2024|"
                         r"new regime|competitive flexible)\b", re.I)
 _ASKS_REGIME = re.compile(
@@ -71,15 +71,23 @@ def regime_for_date(day: date) -> str:
     return PCR if day < COMMENCEMENT else ACT
 
 
-def decide_regime(question: str, setting: str = "auto", as_at: str | None = None) -> Regime:
-    names_pcr = bool(_NAMES_PCR.search(question))
-    names_act = bool(_NAMES_ACT.search(question))
+def named_regime(text: str) -> Regime | None:
+    """The regime a text names ("under PCR 2015", "the Act", "the light touch regime"), if any."""
+    names_pcr = bool(_NAMES_PCR.search(text))
+    names_act = bool(_NAMES_ACT.search(text))
     if names_pcr and names_act:
         return Regime(BOTH, "the question names both regimes")
     if names_pcr:
         return Regime(PCR, "the question names the Public Contracts Regulations 2015")
     if names_act:
         return Regime(ACT, "the question names the Procurement Act 2023")
+    return None
+
+
+def decide_regime(question: str, setting: str = "auto", as_at: str | None = None) -> Regime:
+    named = named_regime(question)
+    if named is not None:
+        return named
     days = dates_in(question) if _STARTED.search(question) else []
     if days:
         day = days[0]
