@@ -18,9 +18,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from assistant.audit import LOCAL_USER, Asker
 from assistant.chat import Conversation
-from assistant.users import User, Users
-from ingest.document import ACCESS_LEVELS, KINDS
+from assistant.users import ACCESS_BY_ROLE, User, Users
+from ingest.document import KINDS
 
 MAX_QUESTION_CHARS = 2000
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a conversation of several answers with their passages fits easily
@@ -150,10 +151,14 @@ async def _read_body(request: Request) -> bytes:
 def api_router(library: Any, users: Users | None) -> APIRouter:
     router = APIRouter(prefix="/api")
 
-    def access_for(request: Request) -> tuple[str, ...]:
+    def asker_for(request: Request) -> Asker:
         if users is None:
-            return ACCESS_LEVELS
-        return basic_auth_user(users, request.headers.get("authorization")).access
+            return Asker(LOCAL_USER, "admin", "api")
+        user = basic_auth_user(users, request.headers.get("authorization"))
+        return Asker(user.name, user.role, "api")
+
+    def access_for(request: Request) -> tuple[str, ...]:
+        return ACCESS_BY_ROLE[asker_for(request).role]
 
     def refused(exc: BadRequest) -> JSONResponse:
         response = exc.response()
@@ -164,12 +169,13 @@ def api_router(library: Any, users: Users | None) -> APIRouter:
     @router.post("/ask")
     async def ask(request: Request) -> JSONResponse:
         try:
-            access = await run_in_threadpool(access_for, request)
+            asker = await run_in_threadpool(asker_for, request)
             req = parse_ask(await _read_body(request))
         except BadRequest as exc:
             return refused(exc)
         answer = await run_in_threadpool(library.ask, req.question, conversation=req.conversation, as_at=req.as_at,
-                                         regime=req.regime, kinds=req.kinds, access=access)
+                                         regime=req.regime, kinds=req.kinds, access=ACCESS_BY_ROLE[asker.role],
+                                         asker=asker)
         return JSONResponse(answer.to_dict())
 
     @router.get("/health")

@@ -58,7 +58,7 @@ class Settings:
             chroma_url=_chroma_url(env.get("CGA_CHROMA_URL", "")),
             users_file=Path(env["CGA_USERS_FILE"]) if env.get("CGA_USERS_FILE") else None,
             max_upload_bytes=int(float(env.get("CGA_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
-            audit_retention_days=int(env.get("CGA_AUDIT_RETENTION_DAYS", "365")),
+            audit_retention_days=_retention_days(env.get("CGA_AUDIT_RETENTION_DAYS", "365")),
             llm=llm,
             llm_model=env.get("CGA_LLM_MODEL", ""),
             llm_base_url=env.get("CGA_LLM_BASE_URL", ""),
@@ -66,6 +66,10 @@ class Settings:
             llm_timeout=float(env.get("CGA_LLM_TIMEOUT", "30")),
             delegation_file=Path(env["CGA_DELEGATION_FILE"]) if env.get("CGA_DELEGATION_FILE") else None,
         )
+
+    @property
+    def audit_log(self) -> Path:
+        return self.data_dir / "audit.jsonl"
 
     @property
     def embedding_cache(self) -> Path:
@@ -90,3 +94,14 @@ def _chroma_url(value: str) -> str:
         raise ValueError(f"CGA_CHROMA_URL is {value!r}; expected http://HOST:PORT (or https://), "
                          "e.g. http://127.0.0.1:8000")
     return value
+
+
+def _retention_days(value: str) -> int:
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ValueError(f"CGA_AUDIT_RETENTION_DAYS is {value!r}; expected a whole number of days "
+                         "(0 keeps the audit log forever)")
+    return days

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from assistant.audit import Asker, AuditLog
 from assistant.config import Settings
 from ingest.corpus import load_manifest
 from ingest.document import DocumentInfo
@@ -79,6 +80,7 @@ class Library:
         self.location = IndexLocation(settings.data_dir)
         self.embeddings = embeddings_for(settings)
         self.client = chroma_client(settings)
+        self.audit = AuditLog(settings.audit_log, settings.audit_retention_days)
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._components: dict[str, Any] = {}
@@ -121,10 +123,14 @@ class Library:
         self.refresh()
         return self._components["finder"]
 
-    def ask(self, question: str, **kwargs: Any):
+    def ask(self, question: str, asker: Asker | None = None, **kwargs: Any):
+        """Answer a question; with an `asker` (every ask by a person), the audit log records it."""
         from assistant.chat import answer_question
 
-        return answer_question(self, question, **kwargs)
+        answer = answer_question(self, question, **kwargs)
+        if asker is not None:
+            self.audit.record(answer, asker, self.index.version)
+        return answer
 
     def stats(self) -> dict[str, Any]:
         index = self.index

@@ -3,6 +3,9 @@
 Legislation and the organisation's own documents are ranked in separate lanes and both get
 places, so statute is not crowded out by papers that echo the user's wording. Filters (kind,
 document, access level, regime) apply identically to Chroma (`where`) and to BM25 (a mask).
+Access is a property of each passage, not only of its document: a public decision paper's Part 2
+is restricted, so every way into the results (search, named references, rule passages, whole
+sections standing in for their subsections) checks the passage's own level.
 """
 
 from __future__ import annotations
@@ -96,7 +99,8 @@ class Retriever:
 
     # ---- explicit references ------------------------------------------------------------------
 
-    def referenced(self, query: str, doc_ids: Sequence[str], default_doc: str | None) -> tuple[list[Passage], set[str], list[Any]]:
+    def referenced(self, query: str, doc_ids: Sequence[str], default_doc: str | None,
+                   access: Sequence[str] = ACCESS_LEVELS) -> tuple[list[Passage], set[str], list[Any]]:
         """Passages a question names outright ("reg 72(1)(b)", "s.41"), and papers it names ("PCD 1429")."""
         refs = self.finder.find(query)
         found: list[Passage] = []
@@ -107,18 +111,19 @@ class Retriever:
             if doc_id is None or doc_id not in allowed:
                 continue
             if ref.provision is not None:
-                found.extend(self.provision_passages(doc_id, ref.provision))
+                found.extend(self.provision_passages(doc_id, ref.provision, access))
             elif self.documents[doc_id].kind in ORGANISATION_KINDS:
                 named_papers.add(doc_id)
         return list(dict.fromkeys(found)), named_papers, refs
 
-    def provision_passages(self, doc_id: str, provision: Provision) -> list[Passage]:
-        """Every passage of a document lying inside, or containing, a provision."""
+    def provision_passages(self, doc_id: str, provision: Provision,
+                           access: Sequence[str] = ACCESS_LEVELS) -> list[Passage]:
+        """Every passage of a document lying inside, or containing, a provision, at these access levels."""
         exact = self._by_provision.get((doc_id, provision))
         if exact:
-            return list(exact)
+            return [p for p in exact if p.access in access]
         return [p for (d, prov), ps in self._by_provision.items() if d == doc_id and prov.overlaps(provision)
-                for p in ps]
+                for p in ps if p.access in access]
 
     # ---- search -------------------------------------------------------------------------------
 
@@ -159,7 +164,7 @@ class Retriever:
         if mode == "hybrid+lanes":
             ranked = self._lanes(ranked, k)
 
-        referenced, named_papers, refs = self.referenced(query, doc_ids, default_doc)
+        referenced, named_papers, refs = self.referenced(query, doc_ids, default_doc, filters.access)
         if mode == "hybrid+lanes":
             from_papers = [pid for pid in ranked if self.index.by_id[pid].doc_id in named_papers][:PAPER_SLOTS]
             ranked = _first(from_papers, ranked)
@@ -171,7 +176,9 @@ class Retriever:
                 how.setdefault(pid, []).insert(0, "rule" if pid in pinned_ids else "definition" if pid in defining else "reference")
                 fused.setdefault(pid, 1.0)
 
-        top = ranked[:k]
+        # Rule passages are pinned by id and whole sections stand in for their subsections: neither
+        # went through the filters, so a passage above the reader's access is dropped here.
+        top = [pid for pid in ranked if self.index.by_id[pid].access in filters.access][:k]
         hits = [Hit(self.index.by_id[pid], fused[pid], tuple(how[pid])) for pid in top]
         similarity = {pid: s for pid, s in dense}
         best = max((similarity.get(h.passage.passage_id, 0.0) for h in hits), default=0.0)

@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.api import BadRequest, api_router, check_as_at, check_question
+from assistant.audit import LOCAL_USER, Asker
 from assistant.chat import Conversation
 from assistant.config import Settings
 from assistant.feedback import Feedback, FeedbackStore, feedback_path
@@ -91,7 +92,7 @@ class ChatApp:
 
     def viewer(self, request: gr.Request | None) -> Viewer:
         if self.users is None:
-            return Viewer("local user", "admin", signed_in=False)
+            return Viewer(LOCAL_USER, "admin", signed_in=False)
         name = getattr(request, "username", None) if request is not None else None
         user = self.users.by_name.get(name or "")
         if user is None:
@@ -112,7 +113,8 @@ class ChatApp:
             return (gr.update(), conversation, gr.update(), _status(message), gr.update(), gr.update())
         viewer = self.viewer(request)
         answer = self.library.ask(question, conversation=conversation, as_at=as_at_day, regime=regime or "auto",
-                                  kinds=tuple(kinds or ()), access=viewer.access)
+                                  kinds=tuple(kinds or ()), access=viewer.access,
+                                  asker=Asker(viewer.name, viewer.role, "ui"))
         return (conversation_html(conversation), conversation, "", "", self._picker(conversation),
                 answer_as_text(answer))
 
@@ -302,7 +304,7 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
                 from assistant.ui_checker import build_checker_tab
 
                 with gr.Tab("Check a paper", id="check"):
-                    build_checker_tab(app.library)
+                    build_checker_tab(app.library, lambda request: app.viewer(request).access)
 
         gr.HTML('<footer class="cga-footer">JSON API: <code>POST /api/ask</code>, <code>GET /api/documents</code>, '
                 '<code>GET /api/health</code> (see the README). Feedback is stored on this server.</footer>')
