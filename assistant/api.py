@@ -190,6 +190,6 @@ def api_router(library: Any, users: Users | None) -> APIRouter:
             access = access_for(request)
         except BadRequest as exc:
             return refused(exc)
-        return {"documents": [d for d in library.stats()["documents"] if d["access"] in access]}
+        return {"documents": [d for d in library.stats(access)["documents"] if d["access"] in access]}
 
     return router

@@ -8,6 +8,7 @@ CGA_CHROMA_URL set, the vectors are read from (and `cga ingest` writes them to) 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 from assistant.audit import Asker, AuditLog
 from assistant.config import Settings
 from ingest.corpus import load_manifest
-from ingest.document import DocumentInfo
+from ingest.document import ACCESS_LEVELS, DocumentInfo
 from ingest.embed import CachedEmbeddings
 from ingest.references import ReferenceFinder
 from ingest.store import Index, IndexLocation, IndexUnavailable, chroma_settings
@@ -132,17 +133,20 @@ class Library:
             self.audit.record(answer, asker, self.index.version)
         return answer
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, access: Sequence[str] = ACCESS_LEVELS) -> dict[str, Any]:
+        """The index and every document; passage counts only at these access levels (a public paper's
+        restricted Part 2 is not counted for a public reader)."""
         index = self.index
         per_doc: dict[str, int] = {}
         for p in index.passages:
-            per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+            if p.access in access:
+                per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
         size = sum(f.stat().st_size for f in index.version_dir.rglob("*") if f.is_file())
         return {
             "version": index.version,
             "model": index.meta.get("model"),
             "built": index.meta.get("built"),
-            "passages": len(index.passages),
+            "passages": sum(per_doc.values()),
             "index_bytes": size,
             "documents": [{"doc_id": d.doc_id, "title": d.title, "short": d.short, "kind": d.kind,
                            "version_date": d.version_date or "undated", "access": d.access,

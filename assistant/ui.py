@@ -185,7 +185,7 @@ class ChatApp:
 
     def index_html(self, request: gr.Request | None = None) -> str:
         viewer = self.viewer(request)
-        stats = self.library.stats()
+        stats = self.library.stats(viewer.access)
         docs = [d for d in stats["documents"] if d["access"] in viewer.access]
         rows = "".join(
             f"<tr><td>{html.escape(d['short'])}</td><td>{html.escape(d['title'])}</td><td>{html.escape(d['kind'])}</td>"

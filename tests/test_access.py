@@ -407,6 +407,9 @@ def test_api_answers_and_documents_keep_to_the_role_and_are_audited(api_base, li
             shown[role] = shown.get(role, "") + response.text
         documents = httpx.get(f"{api_base}/api/documents", auth=auth, timeout=30).json()["documents"]
         assert {d["access"] for d in documents} <= set(ACCESS_BY_ROLE[role])
+        # PCD 9999 is listed for everyone, but its Part 2 passages are counted only for an admin.
+        paper = next(d for d in documents if d["doc_id"] == PAPER)
+        assert paper["passages"] == (10 if role == "admin" else 7)
     assert PART_TWO_PHRASE in shown["admin"]
     lines = library.audit.read()[before:]
     assert [(r.user, r.role, r.via) for r in lines] == [(n, r, "api") for r, n in NAMES.items() for _ in QUESTIONS]
