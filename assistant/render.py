@@ -19,9 +19,11 @@ from assistant.regime import Regime
 
 REGIME_PREFIX = "Regime:"
 RELATED_TITLE = "Possibly related passages (these do not answer the question)"
+OPEN_SOURCES = 5
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_<>\[\]])")
 _MD_MARKER = re.compile(r"\\\[(\d+)\\\]")
+_NOT_IN_URL = re.compile(r"[\s<>\"']")
 
 
 def split_regime(answer: Answer) -> tuple[str, str]:
@@ -127,7 +129,7 @@ def conversation_as_markdown(conversation: Conversation, exported_at: datetime, 
 # HTML: the chat transcript, escaped throughout.
 
 def _is_web(url: str) -> bool:
-    return urlparse(url).scheme in ("http", "https")
+    return urlparse(url).scheme in ("http", "https") and not _NOT_IN_URL.search(url)
 
 
 def quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
@@ -162,18 +164,20 @@ def _anchor(turn: int, n: int, related: bool = False) -> str:
     return f"cga-t{turn}-{'r' if related else 's'}{n}"
 
 
-def _answer_paragraphs_html(text: str, turn: int, cited: set[int]) -> str:
+def _linked_html(line: str, turn: int, cited: set[int]) -> str:
+    """An escaped line whose [n] markers link to their sources."""
     def marker(m: re.Match[str]) -> str:
         n = int(m[1])
         if n not in cited:
             return m[0]
         return f'<a class="cga-marker" href="#{_anchor(turn, n)}" aria-label="source {n}">[{n}]</a>'
 
-    paragraphs = []
-    for para in text.split("\n\n"):
-        lines = [_MARKER.sub(marker, html.escape(line)) for line in para.splitlines()]
-        paragraphs.append(f"<p>{'<br>'.join(lines)}</p>")
-    return "".join(paragraphs)
+    return _MARKER.sub(marker, html.escape(line))
+
+
+def _answer_paragraphs_html(text: str, turn: int, cited: set[int]) -> str:
+    return "".join(f"<p>{'<br>'.join(_linked_html(line, turn, cited) for line in para.splitlines())}</p>"
+                   for para in text.split("\n\n"))
 
 
 def source_html(c: Citation, turn: int, is_open: bool, related: bool = False) -> str:
@@ -192,6 +196,7 @@ def source_html(c: Citation, turn: int, is_open: bool, related: bool = False) ->
 
 def answer_html(answer: Answer, turn: int, latest: bool) -> str:
     body, regime = split_regime(answer)
+    cited = {c.n for c in answer.citations}
     parts = [f'<div class="cga-turn" id="cga-t{turn}">',
              f'<div class="cga-question"><span class="cga-who">Question {turn}</span>'
              f'<p>{html.escape(answer.question)}</p></div>']
@@ -204,16 +209,19 @@ def answer_html(answer: Answer, turn: int, latest: bool) -> str:
                      'Try naming the Act, regulation or paper, or rephrase.</p>')
     else:
         parts.append(f'<div class="cga-answer"><span class="cga-who">Answer</span>'
-                     f'{_answer_paragraphs_html(body, turn, {c.n for c in answer.citations})}')
+                     f'{_answer_paragraphs_html(body, turn, cited)}')
     parts.append(f'<p class="cga-regime">{html.escape(regime)}</p>')
     parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
     parts.append("</div>")
     if answer.trace:
-        steps = "".join(f"<li>{html.escape(line)}</li>" for line in trace_lines(answer))
-        parts.append(f'<div class="cga-trace"><h3>How the advice was reached</h3><ol>{steps}</ol></div>')
+        steps = "".join(f"<li>{_linked_html(line, turn, cited)}</li>" for line in trace_lines(answer))
+        parts.append(f'<details class="cga-trace" open><summary><h3>How the advice was reached '
+                     f'({len(answer.trace)} steps)</h3></summary><ol>{steps}</ol></details>')
     if answer.citations:
+        # The latest answer's first sources are open to read; the rest open from their [n] marker.
         parts.append(f'<div class="cga-sources"><h3>Sources ({len(answer.citations)})</h3>'
-                     + "".join(source_html(c, turn, latest) for c in answer.citations) + "</div>")
+                     + "".join(source_html(c, turn, latest and i < OPEN_SOURCES)
+                               for i, c in enumerate(answer.citations)) + "</div>")
     if answer.related:
         parts.append(f'<div class="cga-sources cga-related-list"><h3>{html.escape(RELATED_TITLE)}</h3>'
                      + "".join(source_html(c, turn, latest, related=True) for c in answer.related) + "</div>")
@@ -232,4 +240,4 @@ def conversation_html(conversation: Conversation) -> str:
     if last > 1:
         parts.append('<h2 class="cga-earlier">Earlier in this conversation</h2>')
         parts += [answer_html(conversation.turns[i - 1].answer, i, latest=False) for i in range(last - 1, 0, -1)]
-    return f'<div class="cga-transcript" role="log" aria-live="polite">{"".join(parts)}</div>'
+    return f'<section class="cga-transcript" aria-label="Conversation">{"".join(parts)}</section>'

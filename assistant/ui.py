@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answer import Answer
 from assistant.api import BadRequest, api_router, check_as_at, check_question
 from assistant.audit import LOCAL_USER, Asker
 from assistant.chat import Conversation
@@ -54,11 +55,17 @@ THEME = gr.themes.Default(
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
 )
 ASK_CONCURRENCY = 4
-# A long passage scrolls inside its box; bring the quoted words into view each time the transcript changes.
-SCROLL_TO_QUOTES = """
+# A long passage scrolls inside its box: bring the quoted words into view each time the transcript
+# changes. Following an [n] marker opens its source if it was folded away.
+TRANSCRIPT_JS = """
 const show = () => element.querySelectorAll('.cga-passage').forEach((box) => {
   const mark = box.querySelector('mark');
   if (mark) box.scrollTop = Math.max(0, mark.offsetTop - 24);
+});
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('a.cga-marker');
+  const source = link && element.querySelector(link.getAttribute('href'));
+  if (source) source.open = true;
 });
 watch('value', show);
 show();
@@ -81,6 +88,15 @@ class Viewer:
 def _status(message: str, kind: str = "error") -> str:
     return f'<p class="cga-status cga-status-{kind}" role="{"alert" if kind == "error" else "status"}">' \
            f"{html.escape(message)}</p>"
+
+
+def _announcement(answer: Answer) -> str:
+    """Tells a screen reader the answer has arrived, without re-reading the whole transcript."""
+    if answer.refused:
+        message = "No answer: the indexed documents do not answer this. Closest passages are listed."
+    else:
+        message = f"Answer ready, with {len(answer.citations)} source(s)."
+    return f'<p class="sr-only" role="status">{html.escape(message)}</p>'
 
 
 class ChatApp:
@@ -115,7 +131,7 @@ class ChatApp:
         answer = self.library.ask(question, conversation=conversation, as_at=as_at_day, regime=regime or "auto",
                                   kinds=tuple(kinds or ()), access=viewer.access,
                                   asker=Asker(viewer.name, viewer.role, "ui"))
-        return (conversation_html(conversation), conversation, "", "", self._picker(conversation),
+        return (conversation_html(conversation), conversation, "", _announcement(answer), self._picker(conversation),
                 answer_as_text(answer))
 
     def new_conversation(self) -> tuple[Any, ...]:
@@ -250,7 +266,7 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
                             new_button = gr.Button("New conversation", elem_id="cga-new", scale=1)
                         status = gr.HTML(elem_id="cga-status")
                         transcript = gr.HTML(conversation_html(Conversation()), elem_id="cga-transcript",
-                                             js_on_load=SCROLL_TO_QUOTES)
+                                             js_on_load=TRANSCRIPT_JS)
                     with gr.Column(scale=2, min_width=300):
                         with gr.Accordion("Options", open=True):
                             regime = gr.Radio(REGIME_CHOICES, value="auto", label="Regime",
@@ -283,7 +299,8 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
                                                   interactive=False, elem_id="cga-export-file")
             with gr.Tab("Index", id="index"):
                 index_table = gr.HTML(elem_id="cga-index")
-                refresh_button = gr.Button("Refresh", size="sm")
+                with gr.Row():
+                    refresh_button = gr.Button("Refresh", size="sm", scale=0, min_width=120)
                 with gr.Group(visible=False) as upload_group:
                     gr.HTML(f"<h2>Add a document</h2><p>PDF, HTML, text or Markdown, up to "
                             f"{app.settings.max_upload_bytes / 1048576:.0f} MB. It is stored in the data folder, "
@@ -314,7 +331,7 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
             trigger(app.ask, [question, regime, as_at, kinds, conversation], asked,
                     concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", **private)
         new_button.click(app.new_conversation, None, asked + [export_file, feedback_status], **private)
-        picker.change(app.answer_text, [conversation, picker], plain, **private)
+        picker.input(app.answer_text, [conversation, picker], plain, **private)
         helpful.click(app.mark_helpful, [conversation, picker, comment], [feedback_status, comment], **private)
         not_helpful.click(app.mark_not_helpful, [conversation, picker, comment], [feedback_status, comment],
                           **private)

@@ -21,7 +21,7 @@ from assistant.config import Settings
 from assistant.library import all_documents, chroma_client, embeddings_for, uploads_manifest
 from ingest.corpus import ManifestError, cached_path, file_sha256, load_manifest
 from ingest.document import ACCESS_LEVELS, KINDS, DocumentInfo, IngestError
-from ingest.parsers import SUPPORTED, parse_document
+from ingest.parsers import SUPPORTED, check_size, parse_document
 from ingest.pipeline import IngestLocked, run_ingest
 
 UPLOAD_FOLDER = "uploads"  # under the corpus cache, as the manifest's `file` field names it
@@ -59,15 +59,16 @@ def safe_file_name(name: str) -> str:
 
 def _toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped) + '"'
+    return '"' + "".join(c if (c >= " " and c != "\x7f") or c == "\t" else f"\\u{ord(c):04x}"
+                         for c in escaped) + '"'
 
 
 def manifest_entry(doc: DocumentInfo) -> str:
-    """The uploads.toml entry for a document, in the schema of corpus/sources.toml."""
+    """The uploads.toml entry for an uploaded document, in the schema of corpus/sources.toml."""
     fields = {"id": doc.doc_id, "title": doc.title, "short": doc.short, "kind": doc.kind,
               "version_date": doc.version_date, "licence": doc.licence, "file": doc.file, "sha256": doc.sha256,
               "access": doc.access}
-    return "\n[[document]]\n" + "".join(f"{k} = {_toml_string(v)}\n" for k, v in fields.items() if v)
+    return "\n[[document]]\n" + "".join(f"{k} = {_toml_string(v)}\n" for k, v in fields.items())
 
 
 def _check_fields(name: str, title: str, kind: str, version_date: str, access: str) -> None:
@@ -100,10 +101,10 @@ def add_upload(settings: Settings, source: Path, original_name: str, *, title: s
                progress: Progress = lambda fraction, stage: None) -> UploadResult:
     """Store, list and index one uploaded file; raise UploadError with a clear message when it is refused."""
     name = original_name or source.name
-    size = source.stat().st_size
-    if size > settings.max_upload_bytes:
-        raise UploadError(f"{name}: {size / 1048576:.1f} MB is over the {settings.max_upload_bytes / 1048576:.0f} MB "
-                          "limit (CGA_MAX_UPLOAD_MB)")
+    try:
+        size = check_size(source, name, settings.max_upload_bytes)
+    except IngestError as exc:
+        raise UploadError(str(exc)) from None
     if size == 0:
         raise UploadError(f"{name}: the file is empty")
     safe = safe_file_name(name)
@@ -122,8 +123,11 @@ def add_upload(settings: Settings, source: Path, original_name: str, *, title: s
         doc = DocumentInfo(doc_id=doc_id, title=title, short=short or title[:40], kind=kind,
                            version_date=version_date, licence="uploaded", file=f"{UPLOAD_FOLDER}/{safe}",
                            sha256=file_sha256(source), access=access)
+        same = [d for d in documents if d.sha256 == doc.sha256]
+        if same:
+            raise UploadError(f"{name}: same content as {same[0].file} (“{same[0].title}”), already in the library")
         try:
-            passages = parse_document(source.read_bytes(), doc)
+            passages = parse_document(source.read_bytes(), doc, settings.read_options)
         except IngestError as exc:
             raise UploadError(f"{name}: {exc.reason}") from None
 
@@ -142,6 +146,7 @@ def add_upload(settings: Settings, source: Path, original_name: str, *, title: s
             progress(0.25, f"indexing {len(passages)} passages with the rest of the library")
             report = run_ingest(all_documents(settings), settings.corpus_cache, settings.data_dir,
                                 embeddings_for(settings), progress=False, client=chroma_client(settings),
+                                options=settings.read_options,
                                 checkpoint=lambda stage: progress(_STAGES.get(stage, 0.5), _STAGE_TEXT.get(stage, stage)))
             failed = [e for e in report.errors if e.startswith(f"{doc.file}:")]
             if failed:

@@ -1,0 +1,254 @@
+"""End to end: `cga serve` in a subprocess, driven by Debian's headless Chromium through Playwright.
+
+Screenshots go to test-artifacts/ so a person can look at what the tests saw.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.feedback import FeedbackStore, feedback_path
+from small_library import GIFTS, build_small_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+STANDSTILL = "What is the mandatory standstill period under the Procurement Act 2023?"
+OUT_OF_SCOPE = "What is the capital of France?"
+ANSWER_TIMEOUT_MS = 90_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_server(env: dict[str, str], name: str) -> Iterator[str]:
+    """`cga serve` in a subprocess on a free loopback port, until the test module ends."""
+    port = free_port()
+    env = {**os.environ, **env}
+    env.pop("CGA_USERS_FILE", None)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"{name}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1",
+                                    "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, f"cga serve exited: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, "cga serve did not answer /api/health in 180 s"
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(index_settings) -> Iterator[str]:
+    yield from run_server({"CGA_DATA_DIR": str(index_settings.data_dir),
+                           "CGA_CORPUS_MIRROR": str(index_settings.corpus_mirror)}, "serve")
+
+
+@pytest.fixture(scope="module")
+def upload_server(index_settings, tmp_path_factory) -> Iterator[str]:
+    """A server over a small index of its own, so what is uploaded here stays out of the session index."""
+    settings = build_small_settings(index_settings, tmp_path_factory.mktemp("browser-upload"))
+    yield from run_server({"CGA_DATA_DIR": str(settings.data_dir), "CGA_SOURCES": str(settings.sources),
+                           "CGA_CORPUS_MIRROR": str(settings.corpus_mirror), "CGA_MAX_UPLOAD_MB": "1"},
+                          "serve-upload")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@contextmanager
+def opened(browser, base: str):
+    """A fresh page on `base` that must load nothing from elsewhere and raise no script errors."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith((base, "data:", "blob:")) else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(base)
+    page.wait_for_selector("#cga-question textarea")
+    yield page
+    context.close()
+    assert outside == [], f"the page reached beyond the server: {outside}"
+    assert errors == [], f"script errors in the page: {errors}"
+
+
+@pytest.fixture()
+def page(browser, server):
+    with opened(browser, server) as page:
+        yield page
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#cga-question textarea")
+    box.fill(question)
+    count = page.locator(".cga-turn").count()
+    box.press("Enter")  # keyboard only: Enter asks
+    page.wait_for_function(f"document.querySelectorAll('.cga-turn').length > {count}", timeout=ANSWER_TIMEOUT_MS)
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_answer_shows_markers_sources_and_the_quoted_passage(page, library):
+    expected = library.ask(STANDSTILL)  # the same question in process: what the page must show
+    first = expected.citations[0]
+    ask(page, STANDSTILL)
+    latest = page.locator(".cga-turn").first
+    answer = latest.locator(".cga-answer")
+    assert squash(expected.statements[0].quote) in squash(answer.inner_text())
+    assert "Regime: Procurement Act 2023" in answer.inner_text()
+    marker = answer.locator("a.cga-marker").first
+    assert marker.inner_text() == "[1]"
+    labels = latest.locator(".cga-source .cga-label").all_inner_texts()
+    assert labels[0] == f"[1] {first.citation}"
+    assert any(re.match(r"\[\d\] PA 2023 s\.51\(", t) for t in labels), labels
+    source = latest.locator(".cga-source").first
+    assert source.get_attribute("open") is not None
+    assert squash(first.quotes[0]) in squash(source.locator(".cga-passage mark").first.inner_text())
+    assert squash(first.text) == squash(source.locator(".cga-passage").inner_text())
+    assert f"text as at {first.version_date}" in source.inner_text()
+    assert source.locator("a.cga-link").get_attribute("href") == first.source_url
+    # The [1] marker is a link a keyboard user can follow to its source.
+    marker.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#cga-t1-s1'")
+    shot(page, "01-answer")
+
+
+def test_out_of_scope_question_is_refused_with_related_passages(page):
+    ask(page, OUT_OF_SCOPE)
+    refused = page.locator(".cga-turn").first.locator(".cga-refused")
+    assert refused.is_visible()
+    assert "do not answer" in refused.inner_text() and "no answer" in refused.inner_text().lower()
+    assert page.locator(".cga-turn").first.locator(".cga-related-list .cga-source").count() >= 1
+    shot(page, "02-refused")
+
+
+def test_follow_up_export_feedback_and_new_conversation(page, index_settings):
+    ask(page, STANDSTILL)
+    ask(page, "And under PCR 2015?")
+    latest = page.locator(".cga-turn").first
+    assert "Read as a follow-up" in latest.locator(".cga-followup").inner_text()
+    assert "Earlier in this conversation" in page.locator("#cga-transcript").inner_text()
+    plain = page.locator("#cga-plain textarea").input_value()
+    assert plain.startswith("Read as a follow-up") and "Sources:" in plain
+
+    page.locator("#cga-comment textarea").fill("Useful, but I wanted reg.87 first.")
+    page.locator("#cga-not-helpful").click()
+    page.wait_for_selector("#cga-feedback-status .cga-status-ok")
+    assert "answer 2 recorded as not helpful" in page.locator("#cga-feedback-status").inner_text()
+    stored = FeedbackStore(feedback_path(index_settings.data_dir)).all()
+    assert stored[-1].question == "And under PCR 2015?" and stored[-1].comment == "Useful, but I wanted reg.87 first."
+
+    page.locator("#cga-export").click()
+    link = page.locator("#cga-export-file a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download_info:
+        link.click()
+    record_path = ARTIFACTS / "conversation.md"
+    download_info.value.save_as(record_path)
+    record = record_path.read_text(encoding="utf-8")
+    assert record.startswith("# Commissioning guidance — conversation record")
+    assert "Exported " in record and "## 1. What is the mandatory standstill period" in record
+    assert "## 2. And under PCR 2015?" in record and "### Sources" in record
+    assert re.search(r"\*\*\[1\] PA 2023 s\.51\(\d\)\*\* — .* · text as at \d{4}-\d\d-\d\d", record)
+    shot(page, "03-follow-up-and-export")
+
+    page.locator("#cga-new").click()
+    page.wait_for_selector(".cga-empty")
+    assert page.locator(".cga-turn").count() == 0
+    assert page.locator("#cga-plain textarea").input_value() == ""
+
+
+def test_index_tab_lists_documents_and_offers_upload_to_the_local_admin(page):
+    page.get_by_role("tab", name="Index").click()
+    table = page.locator("#cga-index table")
+    table.wait_for()
+    text = table.inner_text()
+    for short in ("PA 2023", "PCR 2015", "PCD 1429"):
+        assert short in text
+    assert "Sign-in is off" in page.locator("body").inner_text()
+    assert page.locator("#cga-upload-button").is_visible()
+    shot(page, "04-index")
+
+
+
+def test_admin_adds_a_document_that_answers_at_once(browser, upload_server, tmp_path):
+    bad = tmp_path / "minutes.txt"
+    bad.write_bytes(bytes(range(256)) * 40)
+    good = tmp_path / "Gifts policy.md"
+    good.write_text(GIFTS, encoding="utf-8")
+    with opened(browser, upload_server) as page:
+        page.get_by_role("tab", name="Index").click()
+        upload = page.locator("#cga-upload input[type=file]")
+
+        upload.set_input_files(str(bad))
+        page.locator("#cga-upload").get_by_text("minutes.txt").wait_for()
+        page.locator("#cga-upload-title textarea").fill("Minutes")
+        page.locator("#cga-upload-button").click()
+        page.wait_for_selector("#cga-upload-status .cga-status-error", timeout=60_000)
+        assert "Not added. minutes.txt: binary data" in page.locator("#cga-upload-status").inner_text()
+
+        page.locator("#cga-upload button[aria-label='Clear']").click()
+        upload.set_input_files(str(good))
+        page.locator("#cga-upload").get_by_text("Gifts policy.md").wait_for()
+        page.locator("#cga-upload-title textarea").fill("Gifts and hospitality policy")
+        page.locator("#cga-upload-short textarea").fill("G&H policy")
+        page.locator("#cga-upload-button").click()
+        page.wait_for_selector("#cga-upload-status .cga-status-ok", timeout=180_000)
+        assert "now searchable" in page.locator("#cga-upload-status").inner_text()
+        assert "G&H policy" in page.locator("#cga-index table").inner_text()
+        shot(page, "05-uploaded")
+
+        page.get_by_role("tab", name="Ask").click()
+        ask(page, "Who must a gift offered by a bidder be reported to?")
+        latest = page.locator(".cga-turn").first
+        assert "Head of Commercial" in latest.locator(".cga-answer").inner_text()
+        assert latest.locator(".cga-source .cga-label").first.inner_text().startswith("[1] G&H policy")
+        shot(page, "06-answer-from-upload")
