@@ -108,10 +108,6 @@ class ReferenceCheck:
         flags = [f"{self.verdict}: {self.reason}"] if self.verdict in (DOES_NOT_EXIST, AMBIGUOUS) else []
         return flags + [f"{c.kind} “{c.text}”: {c.message}" for c in self.checks if c.status == NOT_FOUND]
 
-    @property
-    def cited_text(self) -> str:
-        return "\n\n".join(c.excerpt or c.text for c in self.cited)
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["sentence_mark"] = list(self.sentence_mark)
@@ -395,9 +391,10 @@ class _Run:
     def _provision(self, doc: DocumentInfo, provision: Provision) -> _Outcome:
         label = f"{doc.short} {provision}"
         date = doc.version_date or "undated"
-        passages = _most_specific(self._visible(self.retriever.provision_passages(doc.doc_id, provision)), provision)
+        found = self.retriever.provision_passages(doc.doc_id, provision)
+        passages = _most_specific(self._visible(found), provision)
         if not passages:
-            return self._absent(doc, provision, label, date)
+            return self._hidden(label) if found else self._absent(doc, provision, label, date)
         excerpts: dict[str, str] = {}
         for p in passages:
             extra = provision.sub[len(p.provision_ref.sub):] if _holds(p.provision_ref, provision) else ()
@@ -424,7 +421,10 @@ class _Run:
 
     def _absent(self, doc: DocumentInfo, provision: Provision, label: str, date: str) -> _Outcome:
         enclosing = Provision(provision.scope, provision.unit, provision.number)
-        if provision.sub and self.retriever.provision_passages(doc.doc_id, enclosing, self.access):
+        around = self.retriever.provision_passages(doc.doc_id, enclosing) if provision.sub else []
+        if around and not self._visible(around):
+            return self._hidden(label)
+        if around:
             missing = "".join(f"({part})" for part in provision.sub)
             return _Outcome(DOES_NOT_EXIST, f"{doc.short} {enclosing} is indexed (text as at {date}) and has "
                                             f"no {missing}", label=label, version_date=date)
@@ -435,6 +435,10 @@ class _Run:
         return _Outcome(NOT_IN_CORPUS, f"the indexed {doc.short} is an extract ({extent.why_extract}; it holds "
                                        f"{extent.summary}), and {provision} is not in it",
                         label=label, version_date=date)
+
+    def _hidden(self, label: str) -> _Outcome:
+        """A provision indexed only in passages above the reader's access: neither shown nor denied."""
+        return _Outcome(NOT_IN_CORPUS, f"{label} is not among the indexed passages you can see", label=label)
 
     def _ambiguous(self, ref: Reference, named: list[DocumentInfo]) -> _Outcome:
         """A reference that does not say which instrument, or which schedule, it means."""

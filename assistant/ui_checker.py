@@ -146,7 +146,7 @@ def reference_html(ref: ReferenceCheck) -> str:
     left = (f'<h3>Reference {ref.n}{html.escape(page)}: <span class="cga-verdict-{verdict_class}">'
             f"{html.escape(ref.verdict)}</span></h3>"
             f'<div class="cga-passage">{_marked(ref.sentence, ref.sentence_mark)}</div>'
-            f"<p>{html.escape(ref.reason)}.</p>"
+            f"<p>{html.escape(ref.label or ref.instrument or ref.text)}: {html.escape(ref.reason)}.</p>"
             + (f'<ul class="cga-checks">{checks}</ul>' if checks else "")
             + (f"<p>Candidates: {html.escape(', '.join(ref.candidates))}</p>" if ref.candidates else ""))
     if ref.cited:
@@ -191,7 +191,7 @@ def build_checker_tab(library: Any, access: Access = ACCESS_LEVELS) -> None:
     status = gr.HTML(elem_id="cga-check-status")
     table = gr.Dataframe(headers=HEADERS, value=[], datatype=["number", "str", "str", "str", "str", "str", "str"],
                          type="array", interactive=False, wrap=True, label="References (select one to see it)",
-                         elem_id="cga-check-table")
+                         column_widths=["5%", "6%", "25%", "12%", "18%", "10%", "24%"], elem_id="cga-check-table")
     picker = gr.Dropdown(label="Reference", choices=[], interactive=False, elem_id="cga-check-picker")
     detail = gr.HTML(elem_id="cga-check-detail")
     with gr.Row():

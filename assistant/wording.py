@@ -133,7 +133,9 @@ def closest_wording(quote: str, text: str) -> tuple[str, list[str], int] | None:
     hi = min(len(words), match.a + len(ours) - match.b + slack)
     near = difflib.SequenceMatcher(None, words[lo:hi], ours, autojunk=False)
     blocks = [b for b in near.get_matching_blocks() if b.size]
-    lo, hi = lo + blocks[0].a, lo + blocks[-1].a + blocks[-1].size
+    # The text's words facing the quote's unmatched first and last words belong in the stretch too.
+    head, tail = blocks[0].b, len(ours) - blocks[-1].b - blocks[-1].size
+    lo, hi = max(0, lo + blocks[0].a - head), min(len(words), lo + blocks[-1].a + blocks[-1].size + tail)
     window = words[lo:hi]
     differences: list[str] = []
     matcher = difflib.SequenceMatcher(None, window, ours, autojunk=False)

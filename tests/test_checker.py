@@ -5,6 +5,8 @@ the reference finder's bench."""
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +18,8 @@ from assistant.checker import (AMBIGUOUS, DOES_NOT_EXIST, FOUND, NOT_CHECKED, NO
                                RESOLVED, CheckError, PaperChecker, PaperReport, ReferenceCheck, report_markdown)
 from assistant.cli import main as cga
 from assistant.paper import without_page_furniture
-from assistant.wording import amounts, figures, quote_in, quotes
 from assistant.ui_checker import CheckerTab, build_checker_tab, reference_html, table_rows
+from assistant.wording import amounts, figures, quote_in, quotes
 from evals import bench_references
 from ingest.document import IngestError
 from ingest.passage import Provision
@@ -430,6 +432,60 @@ def test_checker_tab_handlers(library, tmp_path: Path) -> None:
     hidden = CheckerTab(library, access=lambda request: ("restricted",))
     assert hidden.documents()["choices"] == []
     assert "not an indexed document you can see" in hidden.check_indexed("pcd-1429")[2]
+
+
+@pytest.mark.browser
+def test_checker_tab_in_a_browser(library, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed; `make test` installs Debian's chromium for the browser tests")
+    with gr.Blocks() as demo, gr.Tab("Check a paper"):
+        build_checker_tab(library)
+    demo.queue().launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, ssr_mode=False,
+                        quiet=True)
+    paper = tmp_path / "draft.txt"
+    paper.write_text("PCD 9004 Draft\n\n4.1 Section 3(6) of the 2011 Act requires MOPAC to “secure the maintenance of "
+                     "the metropolitan police service”. <b>Bold</b> Paragraph 4.13 of the Scheme of Delegation applies.\n",
+                     encoding="utf-8")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(demo.local_url)
+            page.click("#cga-check-doc input")
+            page.get_by_role("option", name="PCD 1429: PCD 1429 MOPAC Delivery & Victim Services Recommissioning "
+                                           "Support").click()
+            page.click("#cga-check-indexed")
+            page.wait_for_selector("#cga-check-status .cga-status")
+            assert "PCD 1429: 10 references" in page.inner_text("#cga-check-status")
+            page.wait_for_selector("#cga-check-detail h3")
+            assert "Reference 3: resolved" in page.inner_text("#cga-check-detail")  # the first one flagged
+            page.click("#cga-check-table [data-testid=cell-3-2]")  # Schedule 3, paragraph 7
+            page.wait_for_function("document.querySelector('#cga-check-detail').innerText.includes('Reference 4')")
+            assert "do anything which is calculated to facilitate" in page.inner_text("#cga-check-detail")
+
+            page.set_input_files("#cga-check-upload input[type=file]", str(paper))
+            page.click("#cga-check-file")
+            page.wait_for_function("document.querySelector('#cga-check-status').innerText.includes('draft.txt')")
+            detail = page.inner_text("#cga-check-detail")
+            assert "quoted words not found" in detail and "<b>Bold</b>" in detail
+            assert page.locator("#cga-check-detail b").count() == 0
+
+            page.click("#cga-check-export")
+            with page.expect_download() as download:
+                page.locator("#cga-check-export-file a").first.click()
+            assert Path(download.value.path()).read_text(encoding="utf-8").startswith("# Reference check: draft.txt")
+            browser.close()
+    finally:
+        demo.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # ---- the reference finder's bench ------------------------------------------------------------------------
