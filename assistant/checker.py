@@ -559,12 +559,13 @@ class _Run:
             return WordingCheck(item.kind, item.text, NOT_FOUND,
                                 f"{message}: found in {elsewhere.citation}, outside the cited {label}")
         if item.kind == "quote":
-            nearest = [near for o in usable for p in o.scope
+            # Name the passage the nearest wording is in when the cited text spans several.
+            nearest = [(near, o.label if len(o.scope) == 1 else p.citation) for o in usable for p in o.scope
                        if (near := closest_wording(item.text, o.excerpts.get(p.passage_id) or p.text))]
             if nearest:
-                excerpt, differences, _ = max(nearest, key=lambda near: near[2])
+                (excerpt, differences, _), where = max(nearest, key=lambda pair: pair[0][2])
                 detail = "; ".join(differences[:3])
-                message += f" ({label} reads “{excerpt}”" + (f": {detail}" if detail else "") + ")"
+                message += f" ({where} reads “{excerpt}”" + (f": {detail}" if detail else "") + ")"
         return WordingCheck(item.kind, item.text, NOT_FOUND, message)
 
 
