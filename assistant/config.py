@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from ingest.document import PASSWORD_ENV_PREFIX
+from ingest.parsers import MEGABYTE, ReadOptions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +40,9 @@ class Settings:
     llm_api_key: str
     llm_timeout: float
     delegation_file: Path | None = None  # extra advisor rows, in the format of assistant/advisor/delegation.toml
+    max_pdf_pages: int = ReadOptions.max_pdf_pages
+    # Encrypted PDFs' passwords, by the variable a manifest entry's `password_env` names.
+    pdf_passwords: dict[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -57,7 +63,7 @@ class Settings:
             model_path=Path(env["CGA_MODEL_PATH"]) if env.get("CGA_MODEL_PATH") else None,
             chroma_url=_chroma_url(env.get("CGA_CHROMA_URL", "")),
             users_file=Path(env["CGA_USERS_FILE"]) if env.get("CGA_USERS_FILE") else None,
-            max_upload_bytes=int(float(env.get("CGA_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
+            max_upload_bytes=int(_positive(env, "CGA_MAX_UPLOAD_MB", 25) * MEGABYTE),
             audit_retention_days=_retention_days(env.get("CGA_AUDIT_RETENTION_DAYS", "365")),
             llm=llm,
             llm_model=env.get("CGA_LLM_MODEL", ""),
@@ -65,7 +71,14 @@ class Settings:
             llm_api_key=env.get("CGA_LLM_API_KEY", ""),
             llm_timeout=float(env.get("CGA_LLM_TIMEOUT", "30")),
             delegation_file=Path(env["CGA_DELEGATION_FILE"]) if env.get("CGA_DELEGATION_FILE") else None,
+            max_pdf_pages=int(_positive(env, "CGA_MAX_PDF_PAGES", ReadOptions.max_pdf_pages)),
+            pdf_passwords={k: v for k, v in env.items() if k.startswith(PASSWORD_ENV_PREFIX)},
         )
+
+    @property
+    def read_options(self) -> ReadOptions:
+        """The limits and PDF passwords every document is read with, by ingest and by uploads."""
+        return ReadOptions(self.max_upload_bytes, self.max_pdf_pages, self.pdf_passwords)
 
     @property
     def audit_log(self) -> Path:
@@ -105,3 +118,16 @@ def _retention_days(value: str) -> int:
         raise ValueError(f"CGA_AUDIT_RETENTION_DAYS is {value!r}; expected a whole number of days "
                          "(0 keeps the audit log forever)")
     return days
+
+
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0
+    if not number > 0:
+        raise ValueError(f"{name} is {value!r}; expected a number above 0")
+    return number

@@ -7,14 +7,15 @@ public source, and every copy is checked against the sha256 in the manifest.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 import tomllib
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
-from ingest.document import ACCESS_LEVELS, KINDS, DocumentInfo
+from ingest.document import ACCESS_LEVELS, KINDS, PASSWORD_ENV_PREFIX, DocumentInfo
 
 REQUIRED = ("id", "title", "short", "kind", "file")
 
@@ -49,6 +50,8 @@ def load_manifest(path: Path) -> list[DocumentInfo]:
         access = entry.get("access", "public")
         if access not in ACCESS_LEVELS:
             raise ManifestError(f"{where}: field 'access' is {access!r}; expected one of {', '.join(ACCESS_LEVELS)}")
+        _check_file(where, str(entry["file"]))
+        _check_password_env(where, entry)
         if entry["id"] in seen:
             raise ManifestError(f"{where}: id {entry['id']!r} is listed twice")
         seen.add(entry["id"])
@@ -60,6 +63,27 @@ def load_manifest(path: Path) -> list[DocumentInfo]:
     if not docs:
         raise ManifestError(f"{path}: no [[document]] entries")
     return docs
+
+
+def _check_file(where: str, file: str) -> None:
+    """`file` is read under the corpus cache and mirror; it must not name anything outside them."""
+    # Windows parsing reads both / and \\ as separators and sees drives, so it catches every spelling.
+    path = PureWindowsPath(file)
+    if path.anchor:
+        raise ManifestError(f"{where}: field 'file' is {file!r}, an absolute path; give the path under the corpus folder")
+    if ".." in path.parts:
+        raise ManifestError(f"{where}: field 'file' is {file!r}; '..' would leave the corpus folder")
+
+
+def _check_password_env(where: str, entry: dict) -> None:
+    name = entry.get("password_env")
+    if name is None:
+        return
+    if not re.fullmatch(re.escape(PASSWORD_ENV_PREFIX) + r"[A-Z0-9_]+", str(name)):
+        raise ManifestError(f"{where}: field 'password_env' is {name!r}; expected the name of an environment "
+                            f"variable starting {PASSWORD_ENV_PREFIX}, e.g. {PASSWORD_ENV_PREFIX}SCHEME")
+    if not str(entry["file"]).lower().endswith(".pdf"):
+        raise ManifestError(f"{where}: field 'password_env' is only for encrypted PDF files")
 
 
 def file_sha256(path: Path) -> str:

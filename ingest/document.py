@@ -7,6 +7,9 @@ from typing import Any
 
 KINDS = ("legislation", "decision", "guidance", "internal-rules")
 ACCESS_LEVELS = ("public", "internal", "restricted")
+# A manifest names the variable holding an encrypted PDF's password; only these may be named, so a
+# manifest cannot point a document at any other secret in the environment.
+PASSWORD_ENV_PREFIX = "CGA_PDF_PASSWORD_"
 
 
 class IngestError(Exception):
@@ -35,6 +38,7 @@ class DocumentInfo:
     aliases: tuple[str, ...] = field(default=())
     # Titles the source file lost, from the official text: {"1": "Threshold amounts", …}
     schedule_titles: tuple[tuple[str, str], ...] = field(default=())
+    password_env: str = ""  # for an encrypted PDF: the CGA_PDF_PASSWORD_* variable holding its password
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

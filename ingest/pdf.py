@@ -26,13 +26,16 @@ _EOF_WINDOW = 1024
 _DAMAGE_ERRORS = (PyPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, zlib.error, RecursionError)
 
 
-def pdf_pages(data: bytes, file: str, password: str | None = None) -> list[str]:
+def pdf_pages(data: bytes, file: str, password: str | None = None, max_pages: int | None = None) -> list[str]:
     """The extracted text of each page; raises IngestError for files we cannot read text from."""
     _check_envelope(data, file)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             _unlock(reader, file, password)
+        if max_pages is not None and len(reader.pages) > max_pages:
+            raise IngestError(file, f"{len(reader.pages):,} pages is over the {max_pages:,}-page limit "
+                                    "(CGA_MAX_PDF_PAGES)")
         pages = [page.extract_text() or "" for page in reader.pages]
     except FileNotDecryptedError as exc:
         raise IngestError(file, NEEDS_PASSWORD) from exc
@@ -74,8 +77,9 @@ def join_pages(pages: list[str]) -> tuple[str, PageOf]:
     return PAGE_SEPARATOR.join(pages), lambda position: bisect_right(starts, position)
 
 
-def parse_pdf(data: bytes, doc: DocumentInfo, password: str | None = None) -> list[Passage]:
-    pages = pdf_pages(data, doc.file or doc.doc_id, password)
+def parse_pdf(data: bytes, doc: DocumentInfo, password: str | None = None,
+              max_pages: int | None = None) -> list[Passage]:
+    pages = pdf_pages(data, doc.file or doc.doc_id, password, max_pages)
     text, page_of = join_pages(pages)
     if looks_like_decision(text):
         return parse_decision(text, doc, page_of)

@@ -17,7 +17,7 @@ from ingest.corpus import cached_path, file_sha256
 from ingest.document import DocumentInfo, IngestError
 from ingest.embed import CachedEmbeddings
 from ingest.links import link_references
-from ingest.parsers import parse_document
+from ingest.parsers import ReadOptions, check_size, parse_document
 from ingest.passage import Passage
 from ingest.store import IndexLocation, IndexState, vector_home, write_version
 
@@ -57,10 +57,13 @@ def parser_version() -> str:
 
 
 class _Lock:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.fh = path.open("a+")
+    """One ingest at a time per data directory; the kernel drops the lock when its holder dies, even by SIGKILL."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = IndexLocation(data_dir).root / "ingest.lock"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = self.path.open("a+")
 
     def __enter__(self) -> _Lock:
         try:
@@ -68,7 +71,8 @@ class _Lock:
         except BlockingIOError:
             self.fh.seek(0)
             holder = self.fh.read().strip() or "unknown"
-            raise IngestLocked(f"another ingest is running on {self.path.parent} (pid {holder}); try again when it ends") from None
+            raise IngestLocked(f"another ingest (pid {holder}) is building the index in {self.data_dir}; "
+                               "try again when it ends") from None
         self.fh.seek(0)
         self.fh.truncate()
         self.fh.write(str(os.getpid()))
@@ -92,17 +96,19 @@ def _progress(label: str, done: int, total: int, enabled: bool) -> None:
 
 def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, embeddings: CachedEmbeddings,
                force: bool = False, progress: bool = True,
-               checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None) -> IngestReport:
+               checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None,
+               options: ReadOptions = ReadOptions()) -> IngestReport:
     """Build a new index version from the documents when anything changed.
 
-    A document that fails is reported and left out; the rest of the run goes on. `checkpoint`
+    A document that fails is reported and left out; the rest of the run goes on. A file over
+    `options.max_bytes` is refused from its size on disk, before it is hashed or read. `checkpoint`
     is called between stages (tests use it to interrupt a build at known points). `client`: a
     Chroma server to hold the vectors (see ingest.store), or None for the embedded store.
     """
     started = time.perf_counter()
     location = IndexLocation(data_dir)
     report = IngestReport()
-    with _Lock(location.root / "ingest.lock"):
+    with _Lock(data_dir):
         sources: dict[str, str] = {}
         by_content: dict[str, str] = {}
         readable: list[tuple[DocumentInfo, Path]] = []
@@ -111,11 +117,19 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
             if not path.exists():
                 report.errors.append(f"{doc.file}: not in the corpus cache; run `cga corpus sync`")
                 continue
-            sha = file_sha256(path)
+            try:
+                size = check_size(path, doc.file, options.max_bytes)
+                sha = file_sha256(path)
+            except IngestError as exc:
+                report.errors.append(str(exc))
+                continue
+            except OSError as exc:
+                report.errors.append(f"{doc.file}: cannot be read ({exc.strerror or exc})")
+                continue
             if doc.sha256 and sha != doc.sha256:
                 report.errors.append(f"{doc.file}: sha256 does not match the manifest; run `cga corpus sync`")
                 continue
-            if sha in by_content:
+            if sha in by_content and size:  # empty files are refused by their parsers, not as copies of each other
                 report.errors.append(f"{doc.file}: same content as {by_content[sha]}; ingested once")
                 continue
             by_content[sha] = doc.file
@@ -132,9 +146,12 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
         kept: list[DocumentInfo] = []
         for i, (doc, path) in enumerate(readable, start=1):
             try:
-                found = parse_document(path.read_bytes(), doc)
+                found = parse_document(path.read_bytes(), doc, options)
             except IngestError as exc:
                 report.errors.append(str(exc))
+                state.sources.pop(doc.doc_id, None)
+            except Exception as exc:  # a parser bug on one strange file must not sink the whole run
+                report.errors.append(f"{doc.file}: could not be parsed ({type(exc).__name__}: {exc})")
                 state.sources.pop(doc.doc_id, None)
             else:
                 passages.extend(found)

@@ -131,8 +131,8 @@ class IndexLocation:
         current = self.current()
         versions = sorted((p for p in self.versions.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
         finished = [p for p in versions if (p / "complete").exists() and p != current]
-        # A build without "complete" that is an hour old was killed; a younger one may still be running.
-        crashed = [p for p in versions if not (p / "complete").exists() and time.time() - p.stat().st_mtime > 3600]
+        # Only a build holding the ingest lock prunes, so any other version without "complete" was killed.
+        crashed = [p for p in versions if not (p / "complete").exists()]
         for old in finished[: max(0, len(finished) - (KEEP_VERSIONS - 1))] + crashed:
             shutil.rmtree(old, ignore_errors=True)
             if client is not None:
