@@ -19,7 +19,7 @@ from typing import Any
 from assistant.answer import REFUSAL, Answer, Citation, compose_extractive, verify
 from assistant.regime import BOTH, RULE_PASSAGES, Regime, asks_which_regime, decide_regime
 from assistant.retrieve import SearchFilters, SearchResult
-from assistant.scope import in_domain
+from assistant.scope import about_elsewhere, in_domain
 from ingest.document import ACCESS_LEVELS
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -46,6 +46,8 @@ def should_refuse(question: str, result: SearchResult) -> bool:
     if any("reference" in h.how for h in result.hits):
         return False
     if outside_corpus(result) and not any(r.doc_id for r in result.references):
+        return True
+    if about_elsewhere(question):
         return True
     low, out_of_domain = refusal_floors()
     return result.best_similarity < low or (not in_domain(question) and result.best_similarity < out_of_domain)

@@ -26,3 +26,17 @@ _DOMAIN = re.compile(
 
 def in_domain(question: str) -> bool:
     return bool(_DOMAIN.search(question))
+
+
+
+# Subjects next to the corpus that it never covers: staff pay and employment rights, and tax.
+# A question about them that says nothing of buying anything is outside what we can answer.
+_ELSEWHERE = re.compile(
+    r"\b(salar(?:y|ies)|wages?|minimum wage|sick pay|annual leave|holiday entitlement|redundan\w*|"
+    r"unfair dismissal|pensions?|income tax|corporation tax|stamp duty|national insurance)\b", re.I)
+_BUYING = re.compile(r"\b(procur\w*|contract\w*|tender\w*|supplier\w*|bid\w*|award\w*|framework\w*|"
+                     r"threshold\w*|commission(?:ing|ed)|purchas\w*|buy\w*)\b", re.I)
+
+
+def about_elsewhere(question: str) -> bool:
+    return bool(_ELSEWHERE.search(question)) and not _BUYING.search(question)
