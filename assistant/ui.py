@@ -49,11 +49,14 @@ EXAMPLES = {
         "What does PCR 2015 reg.72 say about modifying a contract during its term?",
     ],
 }
+# System fonts only (a Google font would reach out). Secondary text one step darker than the
+# theme's, so labels and hints keep WCAG AA contrast (slate-600 on white is 7.5:1).
 THEME = gr.themes.Default(
     primary_hue="blue", neutral_hue="slate",
     font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
-)
+).set(body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_300",
+      block_title_text_color="*neutral_700", input_placeholder_color="*neutral_500")
 ASK_CONCURRENCY = 4
 # A long passage scrolls inside its box: bring the quoted words into view each time the transcript
 # changes. Following an [n] marker opens its source if it was folded away.
@@ -105,6 +108,8 @@ class ChatApp:
         self.library = library
         self.users = users
         self.feedback = FeedbackStore(feedback_path(settings.data_dir))
+        # Exports live as long as the server; Gradio serves its own copies (cleared by delete_cache).
+        self._exports = tempfile.TemporaryDirectory(prefix="cga-exports-")
 
     def viewer(self, request: gr.Request | None) -> Viewer:
         if self.users is None:
@@ -112,7 +117,7 @@ class ChatApp:
         name = getattr(request, "username", None) if request is not None else None
         user = self.users.by_name.get(name or "")
         if user is None:
-            # Gradio's login guards every route, so this means the user was removed from the file since.
+            # Gradio's login guards every route; only a request that went around it gets here.
             raise gr.Error("You are not signed in as a known user; sign in again.")
         return Viewer(user.name, user.role, signed_in=True)
 
@@ -157,7 +162,7 @@ class ChatApp:
         if not conversation.turns:
             return gr.update(value=None, visible=False), _status("Ask a question first: there is nothing to export.")
         now = datetime.now().astimezone()
-        folder = Path(tempfile.mkdtemp(prefix="cga-export-"))
+        folder = Path(tempfile.mkdtemp(dir=self._exports.name))
         path = folder / f"conversation-{now:%Y-%m-%d-%H%M}.md"
         path.write_text(conversation_as_markdown(conversation, now, self.library.index.version), encoding="utf-8")
         return gr.update(value=str(path), visible=True), _status(
@@ -245,7 +250,9 @@ class ChatApp:
 
 def build_blocks(app: ChatApp) -> gr.Blocks:
     private = {"api_visibility": "private"}
-    with gr.Blocks(title="Commissioning guidance assistant", analytics_enabled=False) as demo:
+    # Uploaded and exported files are personal records: Gradio's copies go after an hour.
+    with gr.Blocks(title="Commissioning guidance assistant", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as demo:
         conversation = gr.State(Conversation())
         gr.HTML('<header class="cga-header"><h1>Commissioning guidance assistant</h1>'
                 '<p>Answers on UK public procurement from the Procurement Act 2023, the Public Contracts '

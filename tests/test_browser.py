@@ -20,6 +20,7 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackStore, feedback_path
+from assistant.users import add_user
 from small_library import GIFTS, build_small_settings
 
 pytestmark = pytest.mark.browser
@@ -42,8 +43,7 @@ def free_port() -> int:
 def run_server(env: dict[str, str], name: str) -> Iterator[str]:
     """`cga serve` in a subprocess on a free loopback port, until the test module ends."""
     port = free_port()
-    env = {**os.environ, **env}
-    env.pop("CGA_USERS_FILE", None)
+    env = {**os.environ, "CGA_USERS_FILE": "", **env}
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"{name}.log"
     with log.open("w") as out:
@@ -83,6 +83,15 @@ def upload_server(index_settings, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def signed_in_server(index_settings, tmp_path_factory) -> Iterator[str]:
+    users = tmp_path_factory.mktemp("browser-users") / "users.toml"
+    add_user(users, "sam", "staff", "staff passphrase")
+    yield from run_server({"CGA_DATA_DIR": str(index_settings.data_dir),
+                           "CGA_CORPUS_MIRROR": str(index_settings.corpus_mirror), "CGA_USERS_FILE": str(users)},
+                          "serve-signed-in")
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -95,8 +104,9 @@ def browser():
 
 
 @contextmanager
-def opened(browser, base: str):
-    """A fresh page on `base` that must load nothing from elsewhere and raise no script errors."""
+def opened(browser, base: str, ready: str = "#cga-question textarea", expected: tuple[str, ...] = ()):
+    """A fresh page on `base` that must load nothing from elsewhere and raise no script errors
+    (but the `expected` console errors, such as a refused sign-in)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     page = context.new_page()
     outside: list[str] = []
@@ -104,9 +114,10 @@ def opened(browser, base: str):
     page.on("request", lambda r: outside.append(r.url)
             if not r.url.startswith((base, "data:", "blob:")) else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and not any(e in m.text for e in expected) else None)
     page.goto(base)
-    page.wait_for_selector("#cga-question textarea")
+    page.wait_for_selector(ready)
     yield page
     context.close()
     assert outside == [], f"the page reached beyond the server: {outside}"
@@ -252,3 +263,25 @@ def test_admin_adds_a_document_that_answers_at_once(browser, upload_server, tmp_
         assert "Head of Commercial" in latest.locator(".cga-answer").inner_text()
         assert latest.locator(".cga-source .cga-label").first.inner_text().startswith("[1] G&H policy")
         shot(page, "06-answer-from-upload")
+
+
+def test_sign_in_then_staff_see_their_role_and_no_upload(browser, signed_in_server):
+    # Before sign-in the page's probes are refused (401), and so is the wrong password (400).
+    with opened(browser, signed_in_server, ready="input[type=password]",
+                expected=("status of 401", "status of 400")) as page:
+        shot(page, "07-sign-in")
+        page.locator("input[type=text]").first.fill("sam")
+        page.locator("input[type=password]").fill("wrong")
+        page.keyboard.press("Enter")
+        page.get_by_text("Incorrect").wait_for()
+        page.locator("input[type=text]").first.fill("sam")  # the login form clears it after a failure
+        page.locator("input[type=password]").fill("staff passphrase")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#cga-question textarea")
+        page.get_by_text("Signed in as").wait_for()
+        assert "Signed in as sam (staff): answers draw on public, internal documents" in page.inner_text("body")
+        ask(page, STANDSTILL)
+        assert page.locator(".cga-turn .cga-answer").first.is_visible()
+        page.get_by_role("tab", name="Index").click()
+        page.locator("#cga-index table").wait_for()
+        assert not page.locator("#cga-upload-button").is_visible()
