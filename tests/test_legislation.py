@@ -101,8 +101,9 @@ def test_nesting_is_inferred_from_labels():
 
     md = "# T\n\n## PART 1 — X\n\n#### Heading\n\n##### 1\n\n- (1) Lead—\n\n- (h) aitch;\n\n- (i) eye;\n\n- (2) Two—\n\n- (a) ay, and\n\n- (b) bee—\n\n- (i) one,\n\n- (ii) two.\n\n- (3) " + "x " * 400 + "\n"
     doc = DocumentInfo("ukpga-2099-1", "T", "T 2099", "legislation", "2099-01-01")
-    ps = parse_legislation(md, doc)
-    labels = [p.provision for p in ps]
-    assert labels == ["s.1(1)", "s.1(2)", "s.1(3)"]
+    whole, *ps = parse_legislation(md, doc)
+    assert whole.provision == "s.1" and not whole.parent_id
+    assert [p.provision for p in ps] == ["s.1(1)", "s.1(2)", "s.1(3)"]
+    assert all(p.parent_id == whole.passage_id for p in ps)
     assert "(i) eye;" in ps[0].text and "(ii) two." in ps[1].text
     assert Provision.parse("s.1(2)").overlaps(ps[1].provision_ref)
