@@ -107,7 +107,9 @@ def evaluate(library: Any, items: list[Item]) -> dict[str, Any]:
             verify(answer)
         except VerificationError:
             tally.dangling += 1
-        tally.removed_sentences += sum(1 for n in answer.notices if n.startswith("removed:"))
+        # The LLM checker names each sentence it drops in a notice starting "removed:" (assistant/grounding.py).
+        removed = sum(1 for n in answer.notices if n.startswith("removed:"))
+        tally.removed_sentences += removed
         missing = [f for f in item.facts if f.lower() not in answer.text.lower()]
         if not item.refuse:
             tally.facts_total += len(item.facts)
@@ -117,7 +119,8 @@ def evaluate(library: Any, items: list[Item]) -> dict[str, Any]:
         tally.refused_wrong += answer.refused and not item.refuse
         tally.items.append({"id": item.id, "hits": [p.citation for p in passages], "gold_ranks": ranks,
                             "refused": answer.refused, "should_refuse": item.refuse, "missing_facts": missing,
-                            "regime": answer.regime.get("name", ""), "route": answer.route})
+                            "regime": answer.regime.get("name", ""), "route": answer.route,
+                            "removed_by_checker": removed})
     return _metrics(tally)
 
 

@@ -1,0 +1,290 @@
+"""Checks a language model's prose against the passages it was given — in code, never by asking a model.
+
+A sentence of the reply is kept only when
+- it carries at least one [n] marker, and every marker names a passage that was supplied;
+- each figure in it (number, money amount, date) and each provision or instrument it names appears
+  in a passage it cites (a passage's label, headings and version date count as part of it);
+- its support score against a passage it cites reaches the threshold calibrated on the eval set
+  (`evals/calibrate_support.py`, stored in `assistant/calibration.json` as "support_threshold").
+
+Support is the mean of the best cosine similarity between the sentence and a span of the passage
+(a quotable unit, `assistant.answer.units`, or one of its lines or sentences) and the share of the
+sentence's content words (roughly stemmed; the provisions and instruments it names, checked
+separately, left out) found in the passage. Spans that read as instructions to a model ("ignore
+previous instructions …") are never counted as support: a passage is data, whatever it says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+
+from assistant.answer import units
+from ingest.passage import Passage, normalise_space
+from ingest.references import Reference, ReferenceFinder
+from ingest.store import tokenize
+
+DEFAULT_SUPPORT_THRESHOLD = 0.5
+NOTICE_CHARS = 160
+_MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[A-Z“\"‘(£])")
+_BULLET = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
+_LAST_WORD = re.compile(r"(\S+)$")
+# Words an answer uses to attribute or connect, which say nothing about what a passage holds.
+_FRAME_WORDS = frozenset("under according provide provides provided say says said state states also so however "
+                         "therefore thus mean means set sets out".split())
+STEM_CHARS = 5
+_ABBREVIATIONS = frozenset("e.g. i.e. etc. cf. viz. para. paras. reg. regs. s. ss. art. arts. sch. no. nos. "
+                           "pt. ch. v. vs. approx. mr. mrs. ms. dr.".split())
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|rules|prompts?|directions)\b"
+    r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\b(?:as\s+an?|dear)\s+(?:ai|language\s+model|assistant)\b",
+    re.I)
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH = "(" + "|".join(_MONTHS) + ")"
+_DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(\d{{4}})\b", re.I)
+_DATE_MY = re.compile(rf"\b{_MONTH},?\s+(\d{{4}})\b", re.I)
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion|bn|m|k)\b)?", re.I)
+_ANY_NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion|bn|m|k)\b)?", re.I)
+_SCALE = {"million": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9, "k": 10**3}
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+# "one" is left out: as a pronoun ("one of the following") it is rarely a figure.
+_NUMBER_WORD = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(w for w in _UNITS if _UNITS[w] < 10)}))?"
+    rf"|({'|'.join(w for w in _UNITS if w != 'one')}))\b", re.I)
+
+
+def support_threshold() -> float:
+    """The calibrated support threshold (see evals/calibrate_support.py)."""
+    from assistant.chat import CALIBRATION
+
+    try:
+        return float(json.loads(CALIBRATION.read_text())["support_threshold"])
+    except (FileNotFoundError, KeyError, ValueError):
+        return DEFAULT_SUPPORT_THRESHOLD
+
+
+# ---- sentences and markers -------------------------------------------------------------------
+
+def split_sentences(reply: str) -> list[tuple[int, str]]:
+    """(paragraph, sentence) pairs. A marker written after the full stop ("… days. [1]") stays with its sentence."""
+    out: list[tuple[int, str]] = []
+    lines = [_BULLET.sub("", normalise_space(line)) for line in reply.splitlines() if line.strip()]
+    for paragraph, line in enumerate(lines):
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            word = _LAST_WORD.search(line[start:m.start() + 1])
+            if word and (word[1].lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]\.", word[1])):
+                continue
+            out.append((paragraph, line[start:m.end()].strip()))
+            start = m.end()
+        if line[start:].strip():
+            out.append((paragraph, line[start:].strip()))
+    return out
+
+
+def read_markers(sentence: str) -> tuple[list[int], str]:
+    """The passage numbers a sentence cites, in order, and the sentence without its markers."""
+    cited = [int(n) for group in _MARKERS.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)]
+    return list(dict.fromkeys(cited)), normalise_space(_MARKERS.sub("", sentence))
+
+
+def renumber_markers(sentence: str, number: dict[int, int]) -> str:
+    """Markers rewritten to new numbers, one bracket each ("[1, 3]" → " [1][2]"), as `verify` reads them."""
+    def one(m: re.Match[str]) -> str:
+        return " " + "".join(f"[{number[int(n)]}]" for n in re.split(r"\s*[,;]\s*", m[1]))
+
+    return _MARKERS.sub(one, sentence).strip()
+
+
+def instruction_like(text: str) -> bool:
+    return bool(_INSTRUCTION.search(text))
+
+
+def content_terms(text: str) -> set[str]:
+    """Content words cut to a short stem, so "published" meets "publication" and "begins" meets "beginning"."""
+    return {t[:STEM_CHARS] if t.isalpha() else t for t in tokenize(text) if t not in _FRAME_WORDS}
+
+
+def spans(text: str) -> list[str]:
+    """What a sentence may be compared with: the quotable units, and each line and sentence within them."""
+    return list(dict.fromkeys([*units(text), *(sentence for _, sentence in split_sentences(text))]))
+
+
+# ---- figures -----------------------------------------------------------------------------------
+
+def _decimal(number: str, scale: str | None = None) -> str:
+    try:
+        value = Decimal(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
+    except InvalidOperation:
+        return number
+    return format(value.normalize(), "f")
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def dates_in(text: str) -> tuple[set[str], str]:
+    """Dates as "YYYY-MM-DD" or "YYYY-MM", and the text with them blanked out."""
+    found: set[str] = set()
+    spans: list[tuple[int, int]] = []
+    for m in _DATE_DMY.finditer(text):
+        found.add(f"{m[3]}-{_MONTHS.index(m[2].lower()) + 1:02d}-{int(m[1]):02d}")
+        spans.append(m.span())
+    text = _blank(text, spans)
+    spans = []
+    for m in _DATE_MY.finditer(text):
+        found.add(f"{m[2]}-{_MONTHS.index(m[1].lower()) + 1:02d}")
+        spans.append(m.span())
+    for m in _DATE_ISO.finditer(text):
+        found.add(f"{m[1]}-{m[2]}-{m[3]}")
+        spans.append(m.span())
+    return found, _blank(text, spans)
+
+
+def numbers_in(text: str, pattern: re.Pattern[str] = _NUMBER) -> set[str]:
+    """Numbers, money amounts and percentages, normalised: "£5 million", "£5,000,000" → "5000000"; "eight" → "8"."""
+    found = {_decimal(m[1], m[2]) for m in pattern.finditer(text)}
+    for m in _NUMBER_WORD.finditer(text):
+        if m[1]:
+            found.add(str(_TENS[m[1].lower()] + (_UNITS[m[2].lower()] if m[2] else 0)))
+        else:
+            found.add(str(_UNITS[m[3].lower()]))
+    return found
+
+
+# ---- the checker --------------------------------------------------------------------------------
+
+@dataclass
+class SentenceCheck:
+    paragraph: int
+    sentence: str
+    claim: str
+    cited: list[int]
+    support: float | None
+    problem: str = ""
+
+    @property
+    def kept(self) -> bool:
+        return not self.problem
+
+    @property
+    def notice(self) -> str:
+        shown = self.sentence if len(self.sentence) <= NOTICE_CHARS else self.sentence[:NOTICE_CHARS - 1] + "…"
+        return f"removed: “{shown}” — {self.problem}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Evidence:
+    """What a passage offers a sentence: its spans (minus any addressed to a model), words and figures."""
+
+    spans: list[str]
+    vectors: np.ndarray
+    terms: set[str]
+    numbers: set[str]
+    dates: set[str]
+    text: str
+    references: list[Reference]
+
+
+class Checker:
+    def __init__(self, embeddings: Any, finder: ReferenceFinder, threshold: float) -> None:
+        self.embeddings = embeddings
+        self.finder = finder
+        self.threshold = threshold
+        self._evidence: dict[str, _Evidence] = {}
+
+    def evidence(self, passage: Passage) -> _Evidence:
+        if passage.passage_id not in self._evidence:
+            quotable = [u for u in spans(passage.text) if not instruction_like(u)] or [""]
+            text = "\n".join([passage.citation, " ".join(passage.heading_path), passage.version_date or "", *quotable])
+            dates, _ = dates_in(text)
+            vectors = np.asarray(self.embeddings.embed_documents(quotable), dtype=np.float32)
+            self._evidence[passage.passage_id] = _Evidence(
+                spans=quotable, vectors=vectors, terms=content_terms(text), numbers=numbers_in(text, _ANY_NUMBER),
+                dates=dates, text=normalise_space(text).lower(),
+                references=self.finder.find("\n".join(quotable), default_doc=passage.doc_id))
+        return self._evidence[passage.passage_id]
+
+    def claim_vectors(self, claims: list[str]) -> np.ndarray:
+        """Embeddings of claims in one batch. Model prose is not worth keeping, so the cache is bypassed."""
+        model = getattr(self.embeddings, "model", self.embeddings)
+        return np.asarray(model.embed_documents(claims), dtype=np.float32).reshape(len(claims), -1)
+
+    def score(self, claim: str, passage: Passage, claim_vector: np.ndarray) -> float:
+        """Support of a claim by a passage: mean of best unit similarity and content-word coverage, in [0, 1]."""
+        evidence = self.evidence(passage)
+        similarity = float(np.max(evidence.vectors @ claim_vector)) if len(evidence.vectors) else 0.0
+        named = [(r.start, r.end) for r in self.finder.find(claim, default_doc=passage.doc_id) if r.doc_id]
+        terms = content_terms(_blank(claim, named))
+        coverage = len(terms & evidence.terms) / len(terms) if terms else 0.0
+        return round((max(similarity, 0.0) + coverage) / 2, 4)
+
+    def missing_facts(self, claim: str, passages: list[Passage]) -> list[str]:
+        """Figures, dates, provisions and instruments in the claim that no cited passage contains."""
+        evidence = [self.evidence(p) for p in passages]
+        missing: list[str] = []
+        checked_spans: list[tuple[int, int]] = []
+        for ref in self.finder.find(claim, default_doc=passages[0].doc_id):
+            if ref.doc_id is None and ref.provision is None and ref.resolution != "outside-corpus":
+                continue  # names nothing we can look up ("paragraph 2"); its figures are checked below
+            checked_spans.append((ref.start, ref.end))
+            if not any(self._names(ref, p, e) for p, e in zip(passages, evidence)):
+                missing.append(ref.text)
+        dates, rest = dates_in(_blank(claim, checked_spans))
+        missing += sorted(d for d in dates if not any(d in e.dates for e in evidence))
+        missing += sorted(n for n in numbers_in(rest) if not any(n in e.numbers for e in evidence))
+        return missing
+
+    @staticmethod
+    def _names(ref: Reference, passage: Passage, evidence: _Evidence) -> bool:
+        if ref.resolution == "outside-corpus" or ref.doc_id is None:
+            return normalise_space(ref.instrument or ref.text).lower() in evidence.text
+        if ref.provision is None:
+            return ref.doc_id == passage.doc_id or any(r.doc_id == ref.doc_id for r in evidence.references)
+        if ref.doc_id == passage.doc_id and passage.provision_ref.overlaps(ref.provision):
+            return True
+        return any(r.doc_id == ref.doc_id and r.provision is not None and r.provision.overlaps(ref.provision)
+                   for r in evidence.references)
+
+    def check(self, reply: str, passages: list[Passage]) -> list[SentenceCheck]:
+        checks = []
+        sentences = [(paragraph, sentence, *read_markers(sentence)) for paragraph, sentence in split_sentences(reply)]
+        vectors = self.claim_vectors([claim for *_, claim in sentences]) if sentences else np.zeros((0, 0))
+        for (paragraph, sentence, cited, claim), vector in zip(sentences, vectors):
+            check = SentenceCheck(paragraph, sentence, claim, cited, None)
+            outside = [n for n in cited if not 1 <= n <= len(passages)]
+            if not cited:
+                check.problem = "it cites no passage"
+            elif outside:
+                check.problem = (f"it cites {''.join(f'[{n}]' for n in outside)}, but only "
+                                 f"{len(passages)} passages were given")
+            else:
+                sources = [passages[n - 1] for n in cited]
+                labels = ", ".join(f"[{n}] {p.citation}" for n, p in zip(cited, sources))
+                check.support = max(self.score(claim, p, vector) for p in sources)
+                missing = self.missing_facts(claim, sources)
+                if missing:
+                    check.problem = f"{', '.join(missing)} not found in {labels}"
+                elif check.support < self.threshold:
+                    check.problem = (f"not supported by {labels} "
+                                     f"(support {check.support:.2f} < {self.threshold:.2f})")
+            checks.append(check)
+        return checks
