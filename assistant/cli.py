@@ -68,7 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
-    print(report.summary())
+    print(json.dumps(report.to_dict(), indent=1) if args.json else report.summary())
     return 1 if report.errors else 0
 
 
@@ -162,7 +162,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.ui import serve
+    from ingest.embed import one_thread_per_call
 
+    one_thread_per_call()
     serve(_settings(), host=args.host, port=args.port)
     return 0
 
@@ -224,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "server cannot be reached.")
     ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help="ranked passages for a query")
