@@ -379,7 +379,8 @@ def build_app(settings: Settings, library: Library | None = None):
 
     return gr.mount_gradio_app(
         api, demo, path="/", auth=login if users else None,
-        auth_message="Sign in with the name and password your administrator gave you." if users else None,
+        auth_message=("<strong>Commissioning guidance assistant</strong><br>Sign in with the name and password "
+                      "your administrator gave you.") if users else None,
         theme=THEME, css=(STATIC / "cga.css").read_text(encoding="utf-8"), footer_links=[], run_history=False,
         max_file_size=settings.max_upload_bytes, show_error=True, ssr_mode=False, mcp_server=False,
         allowed_paths=[],

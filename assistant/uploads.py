@@ -143,7 +143,7 @@ def add_upload(settings: Settings, source: Path, original_name: str, *, title: s
             manifest.parent.mkdir(parents=True, exist_ok=True)
             manifest.write_text((before or _MANIFEST_HEAD) + manifest_entry(doc), encoding="utf-8")
             load_manifest(manifest)
-            progress(0.25, f"indexing {len(passages)} passages with the rest of the library")
+            progress(0.25, f"indexing {len(passages)} new passage(s) with the rest of the library")
             report = run_ingest(all_documents(settings), settings.corpus_cache, settings.data_dir,
                                 embeddings_for(settings), progress=False, client=chroma_client(settings),
                                 options=settings.read_options,
