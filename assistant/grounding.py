@@ -220,7 +220,8 @@ class Checker:
             self._evidence[passage.passage_id] = _Evidence(
                 spans=quotable, vectors=vectors, terms=content_terms(text), numbers=numbers_in(text, _ANY_NUMBER),
                 dates=dates, text=normalise_space(text).lower(),
-                references=self.finder.find("\n".join(quotable), default_doc=passage.doc_id))
+                # Led by its own label, so "subsection (3)" in the text resolves as the passage means it.
+                references=self.finder.find("\n".join([passage.citation, *quotable]), default_doc=passage.doc_id))
         return self._evidence[passage.passage_id]
 
     def claim_vectors(self, claims: list[str]) -> np.ndarray:
