@@ -162,9 +162,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.ui import serve
-    from ingest.embed import one_thread_per_call
 
-    one_thread_per_call()
     serve(_settings(), host=args.host, port=args.port)
     return 0
 

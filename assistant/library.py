@@ -17,7 +17,7 @@ from assistant.audit import Asker, AuditLog
 from assistant.config import Settings
 from ingest.corpus import load_manifest
 from ingest.document import ACCESS_LEVELS, DocumentInfo
-from ingest.embed import CachedEmbeddings
+from ingest.embed import CachedEmbeddings, one_thread_per_call
 from ingest.references import ReferenceFinder
 from ingest.store import Index, IndexLocation, IndexUnavailable, chroma_settings
 
@@ -77,6 +77,9 @@ def chroma_client(settings: Settings) -> Any | None:
 
 class Library:
     def __init__(self, settings: Settings) -> None:
+        # Answering embeds one short question at a time: one core each is fast (about 12 ms) and
+        # does not spin against other requests or processes (0.7 s a question on two busy cores).
+        one_thread_per_call()
         self.settings = settings
         self.location = IndexLocation(settings.data_dir)
         self.embeddings = embeddings_for(settings)

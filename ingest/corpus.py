@@ -55,7 +55,7 @@ def load_manifest(path: Path) -> list[DocumentInfo]:
         if entry["id"] in seen:
             raise ManifestError(f"{where}: id {entry['id']!r} is listed twice")
         seen.add(entry["id"])
-        fields = {k: v for k, v in entry.items() if k != "id"}
+        fields = {"version_date": "", **{k: v for k, v in entry.items() if k != "id"}}
         unknown = set(fields) - set(DocumentInfo.__dataclass_fields__)
         if unknown:
             raise ManifestError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -70,7 +70,8 @@ def _check_file(where: str, file: str) -> None:
     # Windows parsing reads both / and \\ as separators and sees drives, so it catches every spelling.
     path = PureWindowsPath(file)
     if path.anchor:
-        raise ManifestError(f"{where}: field 'file' is {file!r}, an absolute path; give the path under the corpus folder")
+        raise ManifestError(f"{where}: field 'file' is {file!r}, an absolute path; "
+                            "give the path under the corpus folder")
     if ".." in path.parts:
         raise ManifestError(f"{where}: field 'file' is {file!r}; '..' would leave the corpus folder")
 

@@ -391,3 +391,10 @@ def test_a_follow_up_changes_one_fact_and_keeps_the_rest(library):
     assert "£700,000 is at or above the £663,540 threshold" in verdict and "public contract" in verdict
     facts = {step["step"]: step["finding"] for step in answer.trace[:8]}
     assert "victim support" in facts["Contract"] and "next month" in facts["Start"]
+
+
+def test_the_advisor_keeps_to_the_kinds_of_document_asked_for(library):
+    answer = library.ask("We are a sub-central authority buying £500,000 of victim support services, starting "
+                         "next month — which regime, is it above threshold, and who must approve going to tender?",
+                         kinds=("legislation",))
+    assert answer.citations and all(c.kind == "legislation" for c in answer.citations)

@@ -92,3 +92,9 @@ def test_the_legislation_download_urls_name_the_provenance_commits():
     for entry in manifest["document"]:
         if entry["kind"] == "legislation":
             assert entry["download_url"] == provenance[Path(entry["file"]).name]
+
+
+def test_a_manifest_entry_without_a_version_date_loads_as_undated(tmp_path: Path):
+    path = tmp_path / "sources.toml"
+    path.write_text('[[document]]\nid = "g"\ntitle = "Guide"\nshort = "Guide"\nkind = "guidance"\nfile = "g.md"\n')
+    assert load_manifest(path)[0].version_date == ""

@@ -50,13 +50,14 @@ def wants_advice(question: str) -> bool:
     return bool(_ROUTE.search(question)) or (money(question) is not None and bool(_WITH_VALUE.search(question)))
 
 
-def usable_rules(library: Any, access: tuple[str, ...]) -> RuleSet:
-    """The rules whose passages are in the current index and open at these access levels."""
+def usable_rules(library: Any, access: tuple[str, ...], kinds: tuple[str, ...] = ()) -> RuleSet:
+    """The rules whose passages are in the current index, open at these access levels and, when
+    the asker keeps to some kinds of document, of those kinds."""
     by_id = library.index.by_id
 
     def usable(passage_id: str) -> bool:
         passage = by_id.get(passage_id)
-        return passage is not None and passage.access in access
+        return passage is not None and passage.access in access and (not kinds or passage.kind in kinds)
 
     return load_rules(library.settings.delegation_file).usable(usable)
 
@@ -80,7 +81,7 @@ def regime_for(facts: Facts, question: str = "", setting: str = "auto", as_at: s
 def advise_from_question(library: Any, ctx: Any) -> Answer | None:
     """The chat's advisor step: facts from the question, the rules, a cited Answer."""
     today = date.today()
-    rules = usable_rules(library, ctx.access)
+    rules = usable_rules(library, ctx.access, ctx.kinds)
     facts = extract_facts(ctx.question, rules, today)
     if ctx.resolved_question != ctx.question:
         facts = facts.filled_from(extract_facts(ctx.resolved_question, rules, today))
