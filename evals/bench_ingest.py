@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,14 +29,22 @@ TARGETS = {"cold": 120.0, "warm": 5.0}  # seconds, on the project's two-core mac
 
 
 def cga(args: list[str], env: dict[str, str]) -> tuple[float, dict]:
-    """Wall seconds of one `cga` command, and its JSON report when it prints one."""
+    """Wall seconds of one `cga` command, and its JSON report (with the CPU seconds it used) when it prints one."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"bench_ingest: `cga {' '.join(args)}` exited {done.returncode}:\n{done.stderr[-3000:]}")
-    return seconds, (json.loads(done.stdout) if "--json" in args else {})
+    report = json.loads(done.stdout) if "--json" in args else {}
+    return seconds, report | {"cpu_seconds": _children_cpu() - cpu_before}
+
+
+def _children_cpu() -> float:
+    # Beside the wall time, so a run slowed by other work on the machine shows as wall well above CPU / cores.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tree_bytes(path: Path) -> int:
@@ -94,10 +103,12 @@ def main() -> int:
 
         print(f"corpus        {sync_seconds:6.1f} s to copy {cold['documents']} documents from "
               f"{settings.corpus_mirror or 'their download URLs'}")
-        print(f"cold ingest   {cold_seconds:6.1f} s wall ({cold['seconds']:.1f} s in the pipeline): "
+        print(f"cold ingest   {cold_seconds:6.1f} s wall ({cold['seconds']:.1f} s in the pipeline, "
+              f"{cold['cpu_seconds']:.0f} CPU s on {os.cpu_count()} cores): "
               f"{cold['documents']} documents, {cold['passages']:,} passages, {cold['embedded']:,} embedded, "
               f"{cold['passages'] / cold['seconds']:.1f} passages/s   {verdict(cold_seconds, TARGETS['cold'])}")
-        print(f"warm ingest   {warm_seconds:6.1f} s wall ({warm['seconds']:.2f} s in the pipeline): unchanged "
+        print(f"warm ingest   {warm_seconds:6.1f} s wall ({warm['seconds']:.2f} s in the pipeline, "
+              f"{warm['cpu_seconds']:.1f} CPU s): unchanged "
               f"corpus, index up to date   {verdict(warm_seconds, TARGETS['warm'])}")
         print(f"--force       {force_seconds:6.1f} s wall ({forced['seconds']:.1f} s in the pipeline): rebuilt with "
               f"{forced['reused']:,} embeddings from the cache, {forced['embedded']} computed")

@@ -95,21 +95,25 @@ def fixtures(tmp: Path, equality_act: bytes) -> list[Fixture]:
                 "# Gifts and hospitality\n\nEvery gift over £50 goes in the gifts and hospitality register "
                 "within 28 days.\n".encode()),
         Fixture("old-notes", "guidance/old notes cp1252.txt",
-                "MOPAC’s archive note – contracts over £25,000 are published on Contracts Finder.\n".encode("cp1252")),
+                "MOPAC’s archive note – contracts over £25,000 are published on Contracts Finder.\n"
+                .encode("cp1252")),
         Fixture("wide-notes", "guidance/wide-notes.txt",
-                "Framework call-off notes\n\nA call-off under a framework needs no new advertisement.\n".encode("utf-16")),
+                "Framework call-off notes\n\nA call-off under a framework needs no new advertisement.\n"
+                .encode("utf-16")),
         Fixture("broken-markup", "guidance/broken-markup.html",
                 b"<html><body><div><p>Market engagement <b>notes</div> stray </span></p></i>"
                 b"<p>Preliminary market engagement must be recorded before the tender notice.<table><tr><td>x"),
         Fixture("locked-paper", "decisions/locked paper.pdf", locked, kind="decision",
                 password_env="CGA_PDF_PASSWORD_LOCKED"),
-        Fixture("supplier-briefing", "guidance/supplier-briefing.md", f"# Supplier briefing\n\n{INJECTION}\n".encode()),
+        Fixture("supplier-briefing", "guidance/supplier-briefing.md",
+                f"# Supplier briefing\n\n{INJECTION}\n".encode()),
     ]
     broken = [
         Fixture("empty-text", "broken/empty.txt", b"", "empty document"),
         Fixture("empty-pdf", "broken/empty.pdf", b"", "empty file (0 bytes)"),
         Fixture("cut-pdf", "broken/cut.pdf", whole[: len(whole) // 2], "not a readable PDF: truncated"),
-        Fixture("locked-no-password", "broken/locked.pdf", locked + b"% no password\n", "encrypted PDF; a password is needed"),
+        Fixture("locked-no-password", "broken/locked.pdf", locked + b"% no password\n",
+                "encrypted PDF; a password is needed"),
         Fixture("locked-wrong-password", "broken/locked-wrong.pdf", locked + b"% wrong password\n",
                 "a password is needed (the one given is wrong)", password_env="CGA_PDF_PASSWORD_WRONG"),
         Fixture("locked-unset-password", "broken/locked-unset.pdf", locked + b"% password not set\n",
@@ -290,16 +294,14 @@ def test_a_manifest_file_outside_the_corpus_folder_is_refused_naming_the_field(h
     assert IndexLocation(settings.data_dir).current() == version
 
 
-@pytest.mark.parametrize("value, why", [
-    ('"CGA_LLM_API_KEY"', "expected the name of an environment variable starting CGA_PDF_PASSWORD_"),
-    ('"CGA_PDF_PASSWORD_lower"', "expected the name"),
+@pytest.mark.parametrize("file, value, why", [
+    ("p.pdf", "CGA_LLM_API_KEY", "expected the name of an environment variable starting CGA_PDF_PASSWORD_"),
+    ("p.pdf", "CGA_PDF_PASSWORD_lower", "expected the name"),
+    ("p.txt", "CGA_PDF_PASSWORD_P", "only for encrypted PDF files"),
 ])
-def test_password_env_may_only_name_a_pdf_password_variable(tmp_path: Path, value: str, why: str):
+def test_password_env_may_only_name_a_pdf_password_variable(tmp_path: Path, file: str, value: str, why: str):
     manifest = tmp_path / "sources.toml"
-    manifest.write_text(manifest_entry("p", "p.pdf", "P", "P", "guidance", "", "") + f"password_env = {value}\n")
+    manifest.write_text(manifest_entry("p", file, "P", "P", "guidance", "", "") + f'password_env = "{value}"\n')
     with pytest.raises(ManifestError, match="field 'password_env'") as caught:
         load_manifest(manifest)
-    assert why in str(caught.value)
-    manifest.write_text(manifest_entry("p", "p.txt", "P", "P", "guidance", "", "") + 'password_env = "CGA_PDF_PASSWORD_P"\n')
-    with pytest.raises(ManifestError, match="only for encrypted PDF files"):
-        load_manifest(manifest)
+    assert why in str(caught.value) and str(manifest) in str(caught.value)
