@@ -9,7 +9,6 @@ password, and a page of prompt injection and script are indexed as text and show
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import shutil
 import subprocess
