@@ -153,7 +153,7 @@ def compose(library: Any, ctx: Context) -> None:
     definition = next((p for p in library.retriever.defining(ctx.resolved_question, filters) if p not in chosen), None)
     if definition is not None:  # the question hinges on a defined term: its definition is a source too
         chosen = chosen[:ANSWER_PASSAGES - 1] + [definition]
-    ctx.regime_line = _regime_line(ctx.regime, chosen)
+    ctx.regime_line = regime_line(ctx.regime, chosen)
     text, statements, citations = compose_extractive(ctx.resolved_question, chosen, ctx.regime_line,
                                                      most_specific=library.retriever.most_specific)
     ctx.answer = Answer(question=ctx.question, resolved_question=ctx.resolved_question, regime=ctx.regime.to_dict(),
@@ -183,7 +183,8 @@ STEPS: tuple[Callable[[Any, Context], Iterator[str] | None], ...] = (
     resolve_follow_up, choose_regime, route, retrieve, compose, write_prose, check)
 
 
-def _regime_line(regime: Regime, passages: list[Any]) -> str:
+def regime_line(regime: Regime, passages: list[Any]) -> str:
+    """The closing line of every answer: the regime, why, and the date of each text quoted."""
     dates = sorted({f"{p.doc_short} as at {p.version_date or 'undated'}" for p in passages})
     return f"Regime: {regime.label} — {regime.reason}. Texts: {'; '.join(dates)}."
 

@@ -21,7 +21,7 @@ from assistant.definitions import Definitions
 from assistant.glossary import expand_query
 from assistant.regime import ACT, BOTH, PCR
 from ingest.document import ACCESS_LEVELS, DocumentInfo
-from ingest.passage import Passage, Provision, normalise_space
+from ingest.passage import Passage, Provision, ProvisionLookup, normalise_space
 from ingest.references import ReferenceFinder
 from ingest.store import Index
 
@@ -71,10 +71,9 @@ class Retriever:
         self.finder = finder
         self.documents: dict[str, DocumentInfo] = {d.doc_id: d for d in index.documents}
         self.definitions = Definitions(index.passages)
-        self._by_provision: dict[tuple[str, Provision], list[Passage]] = {}
+        self._provisions = ProvisionLookup(index.passages)
         self._children: dict[str, list[Passage]] = {}
         for p in index.passages:
-            self._by_provision.setdefault((p.doc_id, p.provision_ref), []).append(p)
             if p.parent_id:
                 self._children.setdefault(p.parent_id, []).append(p)
 
@@ -119,11 +118,7 @@ class Retriever:
     def provision_passages(self, doc_id: str, provision: Provision,
                            access: Sequence[str] = ACCESS_LEVELS) -> list[Passage]:
         """Every passage of a document lying inside, or containing, a provision, at these access levels."""
-        exact = self._by_provision.get((doc_id, provision))
-        if exact:
-            return [p for p in exact if p.access in access]
-        return [p for (d, prov), ps in self._by_provision.items() if d == doc_id and prov.overlaps(provision)
-                for p in ps if p.access in access]
+        return [p for p in self._provisions.passages(doc_id, provision) if p.access in access]
 
     # ---- search -------------------------------------------------------------------------------
 

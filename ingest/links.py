@@ -17,26 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ingest.document import DocumentInfo
-from ingest.passage import Passage, Provision
+from ingest.passage import Passage, ProvisionLookup
 from ingest.references import ReferenceFinder
 
 LINKED_KINDS = ("decision", "guidance", "internal-rules")
 _GAP = "\n\n"
-
-
-class ProvisionLookup:
-    """Passages by document and provision: the provision's own, else those inside or around it."""
-
-    def __init__(self, passages: Iterable[Passage]) -> None:
-        self._by_doc: dict[str, dict[Provision, list[Passage]]] = {}
-        for p in passages:
-            self._by_doc.setdefault(p.doc_id, {}).setdefault(p.provision_ref, []).append(p)
-
-    def passages(self, doc_id: str, provision: Provision) -> list[Passage]:
-        provisions = self._by_doc.get(doc_id, {})
-        if exact := provisions.get(provision):
-            return list(exact)
-        return [p for prov, ps in provisions.items() if prov.overlaps(provision) for p in ps]
 
 
 def link_references(passages: Sequence[Passage], documents: Iterable[DocumentInfo]) -> list[Passage]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -142,3 +143,18 @@ class Passage:
         for key in ("heading_path", "span", "notes", "references"):
             data[key] = tuple(data.get(key) or ())
         return cls(**data)
+
+
+class ProvisionLookup:
+    """Passages by document and provision: the provision's own, else those inside or around it."""
+
+    def __init__(self, passages: Iterable[Passage]) -> None:
+        self._by_doc: dict[str, dict[Provision, list[Passage]]] = {}
+        for p in passages:
+            self._by_doc.setdefault(p.doc_id, {}).setdefault(p.provision_ref, []).append(p)
+
+    def passages(self, doc_id: str, provision: Provision) -> list[Passage]:
+        provisions = self._by_doc.get(doc_id, {})
+        if exact := provisions.get(provision):
+            return list(exact)
+        return [p for prov, ps in provisions.items() if prov.overlaps(provision) for p in ps]

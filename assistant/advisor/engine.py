@@ -110,7 +110,7 @@ def advise(library: Any, facts: Facts, regime: Regime, rules: RuleSet | None = N
 
 def to_answer(advice: Advice, passages: Mapping[str, Passage], question: str, resolved_question: str,
               carried_over: str = "") -> Answer:
-    from assistant.chat import _regime_line
+    from assistant.chat import regime_line
 
     citations: dict[str, Citation] = {}
     statements: list[Statement] = []
@@ -141,7 +141,7 @@ def to_answer(advice: Advice, passages: Mapping[str, Passage], question: str, re
     if advice.questions:
         parts.append("To settle this: " + " ".join(advice.questions))
     parts += ["What the rules rely on:\n" + "\n".join(s.render() for s in statements),
-              _regime_line(advice.regime, [passages[pid] for pid in citations])]
+              regime_line(advice.regime, [passages[pid] for pid in citations])]
     answer = Answer(question=question, resolved_question=resolved_question, regime=advice.regime.to_dict(),
                     text="\n\n".join(parts), statements=statements, citations=list(citations.values()),
                     refused=False, route="advisor", carried_over=carried_over, trace=trace)
