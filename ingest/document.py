@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,6 +40,17 @@ class DocumentInfo:
     # Titles the source file lost, from the official text: {"1": "Threshold amounts", …}
     schedule_titles: tuple[tuple[str, str], ...] = field(default=())
     password_env: str = ""  # for an encrypted PDF: the CGA_PDF_PASSWORD_* variable holding its password
+    # An amending instrument: the documents whose text it changes, and the day its changes take effect.
+    amends: tuple[str, ...] = field(default=())
+    in_force: str = ""
+
+    @property
+    def body_unit(self) -> str:
+        """How the numbered provisions of its body are cited: sections of an Act, articles of an
+        Order, regulations of other instruments."""
+        if self.doc_id.startswith(("ukpga", "asp", "anaw", "nia")):
+            return "s"
+        return "art" if re.search(r"\bOrder\b", self.title) else "reg"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,6 +59,7 @@ class DocumentInfo:
     def from_dict(cls, data: dict[str, Any]) -> DocumentInfo:
         data = dict(data)
         data["aliases"] = tuple(data.get("aliases") or ())
+        data["amends"] = tuple(data.get("amends") or ())
         titles = data.get("schedule_titles") or ()
         data["schedule_titles"] = tuple((str(k), str(v)) for k, v in (titles.items() if isinstance(titles, dict) else titles))
         return cls(**data)

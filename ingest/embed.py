@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import sqlite3
 import threading
@@ -52,13 +53,27 @@ def load_model(model_path: Path | None = None) -> Embeddings:
     )
 
 
-class CachedEmbeddings(Embeddings):
-    """Wraps a model with a SQLite cache keyed by (model, sha256 of the text)."""
+@functools.lru_cache(maxsize=8)
+def model_identity(model_path: Path | None = None) -> str:
+    """The model's folder name and a hash of its files: vectors from another model (or another
+    build of it) are never mixed with these in the cache or the index."""
+    path = model_path or bundled_model_path()
+    digest = hashlib.sha256()
+    for file in sorted(f for f in path.rglob("*") if f.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return f"{path.name}:{digest.hexdigest()[:12]}"
 
-    def __init__(self, model_path: Path | None, cache_path: Path, model_id: str = "all-MiniLM-L6-v2") -> None:
+
+class CachedEmbeddings(Embeddings):
+    """Wraps a model with a SQLite cache keyed by (model identity, sha256 of the text)."""
+
+    def __init__(self, model_path: Path | None, cache_path: Path) -> None:
         self.model_path = model_path
         self._model: Embeddings | None = None
-        self.model_id = model_id
+        self.model_id = model_identity(model_path)
         self.hits = 0
         self.misses = 0
         cache_path.parent.mkdir(parents=True, exist_ok=True)

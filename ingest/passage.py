@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-BODY_UNITS = ("s", "reg", "art", "rule")
+_ROMAN = re.compile(r"^(?=[ivxl]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _SUB = r"(?:\([0-9A-Za-z]+\))*"
 _BODY_RE = re.compile(rf"^(?P<unit>s|reg|art|rule)\.\s?(?P<num>\d+[A-Z]*)(?P<sub>{_SUB})$")
 _SCHED_RE = re.compile(
@@ -92,9 +92,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def normalise_space(text: str) -> str:
-    """Whitespace-normalised text: the form in which quotes are compared with passages."""
-    return " ".join(text.replace("\u00a0", " ").split())
 
 
 def content_hash(text: str) -> str:
@@ -158,3 +155,20 @@ class ProvisionLookup:
         if exact := provisions.get(provision):
             return list(exact)
         return [p for prov, ps in provisions.items() if prov.overlaps(provision) for p in ps]
+
+
+def label_level(label: str, previous_letter: str | None) -> int:
+    """1 for (1)/(1A), 2 for (a)/(aa), 3 for (i)/(iv), 4 for (A).
+
+    "(i)" after "(h)" is a letter, not a roman numeral, and likewise (v) after (u), (x) after (w).
+    """
+    if label[0].isdigit():
+        return 1
+    if label.isupper():
+        return 4
+    if _ROMAN.match(label) and not (
+        previous_letter and len(label) == 1 and ord(label) == ord(previous_letter[-1]) + 1
+    ):
+        return 3
+    return 2
+

@@ -13,12 +13,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.amendments import find_amendments
 from ingest.corpus import cached_path, file_sha256
 from ingest.document import DocumentInfo, IngestError
 from ingest.embed import CachedEmbeddings
 from ingest.links import link_references
-from ingest.parsers import ReadOptions, check_size, parse_document
+from ingest.parse import ReadOptions, check_size, parse_document
 from ingest.passage import Passage
+from ingest.signposts import SignpostError, load_signposts, resolve, signposts_hash
 from ingest.store import IndexLocation, IndexState, vector_home, write_version
 
 
@@ -51,8 +53,10 @@ class IngestReport:
 def parser_version() -> str:
     """Changes whenever the ingest code changes, so a new parser always rebuilds the index."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml"):
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -97,18 +101,21 @@ def _progress(label: str, done: int, total: int, enabled: bool) -> None:
 def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, embeddings: CachedEmbeddings,
                force: bool = False, progress: bool = True,
                checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None,
-               options: ReadOptions = ReadOptions()) -> IngestReport:
+               options: ReadOptions = ReadOptions(), signposts_dir: Path | None = None) -> IngestReport:
     """Build a new index version from the documents when anything changed.
 
     A document that fails is reported and left out; the rest of the run goes on. A file over
     `options.max_bytes` is refused from its size on disk, before it is hashed or read. `checkpoint`
     is called between stages (tests use it to interrupt a build at known points). `client`: a
     Chroma server to hold the vectors (see ingest.store), or None for the embedded store.
+    `signposts_dir`: the folder of signpost files (see ingest.signposts), indexed beside the passages.
     """
     started = time.perf_counter()
     location = IndexLocation(data_dir)
     report = IngestReport()
     with _Lock(data_dir):
+        # A build killed part-way left an unfinished version: every run clears it, even one with nothing to do.
+        location.prune(client)
         sources: dict[str, str] = {}
         by_content: dict[str, str] = {}
         readable: list[tuple[DocumentInfo, Path]] = []
@@ -135,7 +142,13 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
             by_content[sha] = doc.file
             sources[doc.doc_id] = hashlib.sha256((sha + json.dumps(doc.to_dict(), sort_keys=True)).encode()).hexdigest()
             readable.append((doc, path))
-        state = IndexState(sources, parser_version(), vector_home(client))
+        try:
+            signposts = load_signposts(signposts_dir)
+        except SignpostError as exc:  # the passages are still worth indexing; the report names the file
+            report.errors.append(str(exc))
+            signposts = []
+        state = IndexState(sources, parser_version(), vector_home(client),
+                           signposts_hash(signposts_dir) if signposts else "", embeddings.model_id)
         current = location.current()
         if not force and current is not None and location.current_state() == state:
             report.unchanged, report.version = True, current.name
@@ -169,6 +182,9 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
         for i in range(0, len(texts), 256):
             vectors.extend(embeddings.embed_documents(texts[i:i + 256]))
             _progress("embed", min(i + 256, len(texts)), len(texts), progress)
+        signposts, unresolved = resolve([s for s in signposts if s.doc_id in state.sources], passages)
+        report.errors += [f"{s.doc_id} signpost {s.provision}: no such provision in the document" for s in unresolved]
+        signpost_vectors = embeddings.embed_documents([s.text for s in signposts]) if signposts else []
         checkpoint("embedded")
 
         report.documents, report.passages = len(kept), len(passages)
@@ -176,7 +192,9 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
         report.reused = embeddings.hits - hits_before
         meta = {"model": embeddings.model_id, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": len(kept), "passages": len(passages)}
-        version = write_version(location, passages, kept, vectors, state, meta, checkpoint=checkpoint, client=client)
+        version = write_version(location, passages, kept, vectors, state, meta, checkpoint=checkpoint, client=client,
+                                signposts=signposts, signpost_vectors=signpost_vectors,
+                                amendments=find_amendments(passages, kept))
         report.version = version.name
     report.seconds = time.perf_counter() - started
     return report

@@ -41,7 +41,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ingest.document import DocumentInfo
-from ingest.passage import Provision, normalise_space
+from ingest.passage import Provision
+from ingest.textutil import normalise_space
 
 RESOLUTIONS = ("explicit", "alias", "context", "unresolved", "outside-corpus")
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,33 +25,16 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from ingest.amendments import Amendment
 from ingest.document import DocumentInfo
 from ingest.passage import Passage
+from ingest.signposts import Signpost
+from ingest.textutil import tokenize
 
 COLLECTION = "passages"
 SERVER_PREFIX = "passages_"
 EMBEDDED = "embedded"
 KEEP_VERSIONS = 3
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-# Function words only: words such as "may", "must", "not" carry legal meaning and stay.
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in into is it its of on or that the their there these "
-    "this those to was were what which who whom will with i we you our your do does did can how".split()
-)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens with plural 's' folded, numbers and money amounts kept whole."""
-    tokens = []
-    for tok in _TOKEN.findall(text.lower().replace("£", " ")):
-        tok = tok.rstrip(".,")
-        if tok in _STOPWORDS or not tok:
-            continue
-        if len(tok) > 4 and tok.endswith("s") and not tok.endswith("ss") and not tok[0].isdigit():
-            tok = tok[:-1]
-        tokens.append(tok)
-    return tokens
-
 
 def chroma_settings() -> Any:
     from chromadb.config import Settings
@@ -89,9 +72,12 @@ class IndexState:
     sources: dict[str, str]  # doc_id -> sha256 of the file plus manifest entry
     parser_version: str
     vectors: str = EMBEDDED  # `vector_home`: moving to or from a Chroma server means a rebuild
+    signposts: str = ""  # `signposts_hash` of the signposts folder
+    model: str = ""  # the embedding model's identity: another model means other vectors
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sources": self.sources, "parser_version": self.parser_version, "vectors": self.vectors}
+        return {"sources": self.sources, "parser_version": self.parser_version, "vectors": self.vectors,
+                "signposts": self.signposts, "model": self.model}
 
 
 class IndexLocation:
@@ -113,7 +99,8 @@ class IndexLocation:
         if version is None:
             return None
         data = json.loads((version / "state.json").read_text())
-        return IndexState(data["sources"], data["parser_version"], data.get("vectors", EMBEDDED))
+        return IndexState(data["sources"], data["parser_version"], data.get("vectors", EMBEDDED),
+                          data.get("signposts", ""), data.get("model", ""))
 
     def switch(self, version_dir: Path) -> None:
         tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
@@ -123,11 +110,14 @@ class IndexLocation:
         os.replace(tmp, self.pointer)
 
     def prune(self, client: Any | None = None) -> None:
-        """Keep the newest versions; a reader still holding an older one keeps its open files.
+        """Keep the newest versions and remove any a killed build left unfinished; a reader still
+        holding an older one keeps its open files. Call only while holding the ingest lock.
 
         With a Chroma server, the pruned versions' collections go too (only those: other data
         directories may keep their own versions on the same server).
         """
+        if not self.versions.is_dir():
+            return
         current = self.current()
         versions = sorted((p for p in self.versions.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
         finished = [p for p in versions if (p / "complete").exists() and p != current]
@@ -150,7 +140,9 @@ def _delete_collection(client: Any, name: str) -> None:
 
 def write_version(location: IndexLocation, passages: list[Passage], documents: list[DocumentInfo],
                   vectors: list[list[float]], state: IndexState, meta: dict[str, Any],
-                  checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None) -> Path:
+                  checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None,
+                  signposts: Sequence[Signpost] = (), signpost_vectors: list[list[float]] = (),
+                  amendments: Sequence[Amendment] = ()) -> Path:
     """Write a complete version, then make it current. `client`: a Chroma server's client, or None
     for the embedded store in the version directory."""
     import chromadb
@@ -164,11 +156,12 @@ def write_version(location: IndexLocation, passages: list[Passage], documents: l
     (version_dir / "documents.json").write_text(json.dumps([d.to_dict() for d in documents], indent=1))
     (version_dir / "state.json").write_text(json.dumps(state.to_dict(), indent=1))
     (version_dir / "meta.json").write_text(json.dumps(meta, indent=1))
-    np.save(version_dir / "vectors.npy", np.asarray(vectors, dtype=np.float32).reshape(len(passages), -1))
+    (version_dir / "amendments.json").write_text(json.dumps([a.to_dict() for a in amendments], indent=1))
 
     retriever = bm25s.BM25()
     retriever.index([tokenize(p.embedding_text) or [""] for p in passages], show_progress=False)
     retriever.save(str(version_dir / "bm25"))
+    _write_signposts(version_dir, signposts, signpost_vectors)
 
     if client is None:
         store = chromadb.PersistentClient(path=str(version_dir / "chroma"), settings=chroma_settings())
@@ -182,12 +175,30 @@ def write_version(location: IndexLocation, passages: list[Passage], documents: l
         collection.add(ids=[p.passage_id for p in batch], embeddings=vectors[i:i + 1000],
                        documents=[p.text for p in batch], metadatas=[passage_metadata(p) for p in batch])
     del collection
+    if client is None:
+        # Chroma keeps every embedded store open process-wide until it is closed: a server that
+        # indexes uploads would otherwise keep each version's files and threads for good.
+        store.close()
     checkpoint("written")
 
     (version_dir / "complete").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     location.switch(version_dir)
     location.prune(client)
     return version_dir
+
+
+def _write_signposts(version_dir: Path, signposts: Sequence[Signpost], vectors: list[list[float]]) -> None:
+    """Signposts are few (hundreds): their vectors are searched exactly in memory, wherever the
+    passages' vectors live, and their words by a BM25 index of their own."""
+    if not signposts:
+        return
+    with (version_dir / "signposts.jsonl").open("w", encoding="utf-8") as fh:
+        for s in signposts:
+            fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
+    np.save(version_dir / "signpost_vectors.npy", np.asarray(vectors, dtype=np.float32))
+    lexical = bm25s.BM25()
+    lexical.index([tokenize(s.text) or [""] for s in signposts], show_progress=False)
+    lexical.save(str(version_dir / "signposts_bm25"))
 
 
 def read_passages(version_dir: Path) -> list[Passage]:
@@ -214,19 +225,43 @@ class Index:
         self.documents = read_documents(version_dir)
         self.meta = json.loads((version_dir / "meta.json").read_text())
         self.by_id = {p.passage_id: p for p in self.passages}
-        self.position = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.bm25 = bm25s.BM25.load(str(version_dir / "bm25"))
+        amendments = version_dir / "amendments.json"
+        self.amendments = [Amendment.from_dict(a) for a in json.loads(amendments.read_text())] if amendments.exists() else []
+        self.signposts: list[Signpost] = []
+        if (version_dir / "signposts.jsonl").exists():
+            with (version_dir / "signposts.jsonl").open(encoding="utf-8") as fh:
+                self.signposts = [Signpost.from_dict(json.loads(line)) for line in fh]
+            self.signpost_vectors = np.load(version_dir / "signpost_vectors.npy")
+            self.signpost_bm25 = bm25s.BM25.load(str(version_dir / "signposts_bm25"))
         store, collection = _vector_store(version_dir, client)
         # Embeddings are computed by the caller (one query embedding serves every lane), so the
         # store is opened without an embedding function and Chroma's default one is never used.
         self.chroma = Chroma(client=store, collection_name=collection, embedding_function=None,
                              create_collection_if_not_exists=False)
+        # Chroma holds an embedded store (SQLite and HNSW files, worker threads) process-wide until
+        # it is closed, so the store closes with this Index: when the last question using it lets go,
+        # or at `close()`. A server's client is shared and stays open.
+        self._release = weakref.finalize(self, store.close) if client is None else None
+
+    def close(self) -> None:
+        """Release the embedded Chroma store now; BM25 and the passages go with the object itself."""
+        if self._release is not None:
+            self._release()
 
     def dense(self, query_vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Passage ids with cosine similarity, best first."""
         k = min(k, len(self.passages))
         hits = self.chroma.similarity_search_by_vector_with_relevance_scores(query_vector, k=k, filter=where or None)
         return [(doc.metadata["passage_id"], 1.0 - distance) for doc, distance in hits]
+
+    def vectors(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these passages (normalised, so a dot product is the cosine)."""
+        if not passage_ids:
+            return {}
+        found = self.chroma.get(ids=list(dict.fromkeys(passage_ids)), include=["embeddings", "metadatas"])
+        return {meta["passage_id"]: np.asarray(vector, dtype=np.float32)
+                for meta, vector in zip(found["metadatas"], found["embeddings"])}
 
     def lexical(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """BM25 over the same passages; `allowed` is a boolean mask applying the same filters as Chroma's where."""
@@ -238,6 +273,24 @@ class Index:
             scores = np.where(allowed, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [(self.passages[i].passage_id, float(scores[i])) for i in top if scores[i] > 0]
+
+    def signposted(self, query: str, query_vector: list[float], k: int, allowed: Callable[[Passage], bool]
+                   ) -> tuple[list[tuple[tuple[str, ...], float]], list[tuple[tuple[str, ...], float]]]:
+        """(dense, lexical): the passages of the signposts best matching the question, best first,
+        each as the allowed passage ids of one signpost (a long section's subsections) with its score."""
+        if not self.signposts:
+            return [], []
+        targets = [tuple(pid for pid in s.passage_ids if allowed(self.by_id[pid])) for s in self.signposts]
+        keep = np.array([bool(t) for t in targets])
+        dense_scores = np.where(keep, self.signpost_vectors @ np.asarray(query_vector, dtype=np.float32), -1.0)
+        tokens = tokenize(query)
+        lexical_scores = np.where(keep, self.signpost_bm25.get_scores(tokens), 0.0) if tokens else np.zeros(len(keep))
+
+        def ranked(scores: np.ndarray, floor: float) -> list[tuple[tuple[str, ...], float]]:
+            order = [i for i in np.argsort(-scores)[:k] if scores[i] > floor]
+            return [(targets[i], float(scores[i])) for i in order]
+
+        return ranked(dense_scores, -1.0), ranked(lexical_scores, 0.0)
 
     def mask(self, predicate) -> np.ndarray:
         return np.fromiter((bool(predicate(p)) for p in self.passages), dtype=bool, count=len(self.passages))

@@ -13,10 +13,11 @@ from bisect import bisect_right
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
-from ingest.decisions import looks_like_decision, parse_decision
 from ingest.document import DocumentInfo, IngestError
-from ingest.passage import Passage, normalise_space
-from ingest.text import PageOf, parse_plain
+from ingest.parsers.decisions import looks_like_decision, parse_decision
+from ingest.parsers.plain import PageOf, parse_plain
+from ingest.passage import Passage
+from ingest.textutil import normalise_space
 
 PAGE_SEPARATOR = "\n\n"
 NEEDS_PASSWORD = "encrypted PDF; a password is needed"

@@ -21,16 +21,16 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from assistant.chat import Conversation
+from assistant.answering.records import Conversation
+from assistant.answering.retrieve import SearchFilters
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.library import Library, embeddings_for
-from assistant.render import conversation_html
-from assistant.retrieve import SearchFilters
+from assistant.web.render import conversation_html
 from ingest.corpus import ManifestError, load_manifest, sync
 from ingest.pipeline import run_ingest
 from ingest.store import IndexLocation
 from tests.small_corpus import FILES, make_small_corpus, manifest_entry
-from tests.test_pdf_html_text import DECISION_PAGES, write_pdf
+from tests.ingest.test_pdf_html_text import DECISION_PAGES, write_pdf
 
 BASELINE_DOCS = tuple(FILES)
 QUERIES = [
@@ -154,7 +154,7 @@ def ingest_in_process(settings: Settings) -> None:
     docs = load_manifest(settings.sources)
     assert all(r.status != "error" for r in sync(docs, settings.corpus_cache, settings.corpus_mirror))
     report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings), progress=False,
-                        options=settings.read_options)
+                        options=settings.read_options, signposts_dir=settings.signposts_dir)
     assert not report.errors, report.errors
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from ingest.document import IngestError
-from ingest.passage import normalise_space
+from ingest.textutil import normalise_space
 
 # Page furniture of london.gov.uk that survives as plain lines in scraped text.
 SITE_FURNITURE = frozenset(

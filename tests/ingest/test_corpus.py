@@ -12,13 +12,14 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 from ingest.corpus import ManifestError, load_manifest, sync
-from tests.conftest import MIRROR
+from tests.small_corpus import MIRROR
 from tests.small_corpus import make_small_corpus
 
 
 def test_the_shipped_manifest_lists_every_mirrored_document_with_its_sha256():
     docs = load_manifest(PROJECT_ROOT / "corpus" / "sources.toml")
-    assert {d.short for d in docs} == {"PA 2023", "PR 2024", "PCR 2015", "SI 2024/716", "PRSRA 2011", "EA 2010", "PCD 1429"}
+    assert {d.short for d in docs} == {"PA 2023", "PR 2024", "PCR 2015", "SI 2024/716", "SI 2021/1221", "SI 2023/1117",
+                                       "PPO 2023", "PRSRA 2011", "EA 2010", "PCD 1429"}
     for doc in docs:
         assert (MIRROR / doc.file).exists(), doc.file
         assert len(doc.sha256) == 64 and doc.source_url.startswith("https://www.")

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.decisions import looks_like_decision, parse_decision
 from ingest.document import DocumentInfo, IngestError
-from ingest.html import html_to_text
-from ingest.passage import Passage, Provision, normalise_space
-from ingest.text import decode_text
+from ingest.parsers.decisions import looks_like_decision, parse_decision
+from ingest.parsers.html import html_to_text
+from ingest.parsers.plain import decode_text
+from ingest.passage import Passage, Provision
+from ingest.textutil import normalise_space
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PCD_1429 = REPO.parent / "shared" / "corpus" / "decisions" / "pcd-1429.txt"
 
 PCD_SECTIONS = [

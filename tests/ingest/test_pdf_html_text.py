@@ -9,10 +9,11 @@ from fpdf import FPDF
 from PIL import Image
 
 from ingest.document import DocumentInfo, IngestError
-from ingest.html import html_to_text
-from ingest.passage import Passage, normalise_space
-from ingest.pdf import join_pages, parse_pdf, pdf_pages
-from ingest.text import decode_text, parse_plain
+from ingest.parsers.html import html_to_text
+from ingest.parsers.pdf import join_pages, parse_pdf, pdf_pages
+from ingest.parsers.plain import decode_text, parse_plain
+from ingest.passage import Passage
+from ingest.textutil import normalise_space
 
 # -- helpers --
 

@@ -28,9 +28,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ingest.document import DocumentInfo, IngestError
-from ingest.html import ACCESSIBLE_FORMAT_NOTICE, is_site_furniture
-from ingest.passage import Passage, Provision, normalise_space
-from ingest.text import Line, PageOf, block_text, make_passage, scope_name, split_lines
+from ingest.parsers.html import ACCESSIBLE_FORMAT_NOTICE, is_site_furniture
+from ingest.parsers.plain import (
+    Line,
+    PageOf,
+    block_text,
+    make_passage,
+    scope_name,
+    split_lines,
+)
+from ingest.passage import Passage, Provision
+from ingest.textutil import normalise_space
 
 KNOWN_SECTIONS = (
     "Introduction and background",

@@ -11,7 +11,7 @@ from ingest.document import DocumentInfo
 from ingest.passage import Provision
 from ingest.references import RESOLUTIONS, Reference, ReferenceFinder
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PCD_1429 = REPO.parent / "shared" / "corpus" / "decisions" / "pcd-1429.txt"
 
 PA = "ukpga-2023-54"

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ingest.document import DocumentInfo, IngestError
-from ingest.passage import Passage, Provision, normalise_space
+from ingest.passage import Passage, Provision, label_level
+from ingest.textutil import normalise_space
 
 MAX_PASSAGE_CHARS = 1500
 WHOLE_SECTION_CHARS = 600
 # A split section also gets one whole-section passage up to this size: questions are usually about
 # a section, and its subsections compete with each other when ranked alone.
-PARENT_SECTION_CHARS = 2500
+PARENT_SECTION_CHARS = 20000
 TABLE_ROWS_PER_PASSAGE = 12
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
@@ -83,27 +84,13 @@ def _lines(text: str, offset: int) -> Iterator[_Line]:
         pos += len(raw)
 
 
-def _label_level(label: str, previous_letter: str | None) -> int:
-    """1 for (1)/(1A), 2 for (a)/(aa), 3 for (i)/(iv), 4 for (A).
-
-    "(i)" after "(h)" is a letter, not a roman numeral, and likewise (v) after (u), (x) after (w).
-    """
-    if label[0].isdigit():
-        return 1
-    if label.isupper():
-        return 4
-    if _ROMAN.match(label) and not (
-        previous_letter and len(label) == 1 and ord(label) == ord(previous_letter[-1]) + 1
-    ):
-        return 3
-    return 2
 
 
 class LegislationParser:
     def __init__(self, doc: DocumentInfo, text: str) -> None:
         self.doc = doc
         self.text = text
-        self.body_unit = "s" if doc.doc_id.startswith(("ukpga", "asp", "anaw", "nia")) else "reg"
+        self.body_unit = doc.body_unit
         self.notes = {m[1]: markdown_plain(m[2]) for m in map(_FOOTNOTE_DEF.match, text.splitlines()) if m}
 
     def parse(self) -> list[Passage]:
@@ -215,7 +202,7 @@ class LegislationParser:
         if len(schedules) == 1:
             return schedules.pop()
         in_body = Provision("", self.body_unit, number) in present
-        unit = r"(?:S|Ss|s|ss)\." if self.body_unit == "s" else r"(?:Reg|Regs|reg|regs)\."
+        unit = {"s": r"(?:S|Ss|s|ss)\.", "art": r"(?:Art|Arts|art|arts)\."}.get(self.body_unit, r"(?:Reg|Regs|reg|regs)\.")
         named = re.search(rf"{unit} ?(?:\d+[A-Z]*-)?{re.escape(number)}\b", notes)
         if not in_body and (named or (number[0].isdigit() and number[-1].isalpha())):
             return None
@@ -254,7 +241,7 @@ class LegislationParser:
         letter: str | None = None
         for line in lines:
             m = _ITEM_LABEL.match(line.text)
-            level = _label_level(m[1], letter) if m else 0
+            level = label_level(m[1], letter) if m else 0
             if level == 2:
                 letter = m[1]
             if level == 1:
@@ -344,7 +331,7 @@ def deep_link(source_url: str, provision: Provision, body_unit: str) -> str:
         number = provision.scope[4:]
         schedule = f"schedule/{number}" if number else "schedule"
         return f"{base}/{schedule}/paragraph/{provision.number}" + "".join(f"/{p}" for p in provision.sub[:1])
-    unit = "section" if body_unit == "s" else "regulation"
+    unit = {"s": "section", "art": "article"}.get(body_unit, "regulation")
     return f"{base}/{unit}/{provision.number}" + "".join(f"/{p}" for p in provision.sub[:1])
 
 

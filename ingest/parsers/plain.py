@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.document import DocumentInfo, IngestError
-from ingest.passage import Passage, Provision, normalise_space
+from ingest.passage import Passage, Provision
+from ingest.textutil import normalise_space
 
 PageOf = Callable[[int], int]
 

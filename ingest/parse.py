@@ -45,11 +45,11 @@ def check_size(path: Path, file: str, max_bytes: int) -> int:
 
 
 def parse_document(data: bytes, doc: DocumentInfo, options: ReadOptions = ReadOptions()) -> list[Passage]:
-    from ingest.decisions import parse_decision
-    from ingest.html import html_to_text
-    from ingest.legislation import parse_legislation
-    from ingest.pdf import parse_pdf
-    from ingest.text import decode_text, parse_plain
+    from ingest.parsers.decisions import parse_decision
+    from ingest.parsers.html import html_to_text
+    from ingest.parsers.legislation import parse_legislation
+    from ingest.parsers.pdf import parse_pdf
+    from ingest.parsers.plain import decode_text, parse_plain
 
     name = doc.file or doc.doc_id
     suffix = PurePath(name).suffix.lower()

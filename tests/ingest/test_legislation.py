@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from ingest.legislation import markdown_plain, numbered_headings
-from ingest.passage import Provision, normalise_space
-from tests.conftest import corpus_file
+from ingest.parsers.legislation import markdown_plain, numbered_headings
+from ingest.passage import Provision
+from ingest.textutil import normalise_space
 
 
 def texts(by_citation, label):
@@ -97,7 +97,7 @@ def test_deep_links_point_at_the_provision(by_citation):
 def test_nesting_is_inferred_from_labels():
     """(i) after (h) is a letter; (i) after (b) is a roman numeral inside it."""
     from ingest.document import DocumentInfo
-    from ingest.legislation import parse_legislation
+    from ingest.parsers.legislation import parse_legislation
 
     md = "# T\n\n## PART 1 — X\n\n#### Heading\n\n##### 1\n\n- (1) Lead—\n\n- (h) aitch;\n\n- (i) eye;\n\n- (2) Two—\n\n- (a) ay, and\n\n- (b) bee—\n\n- (i) one,\n\n- (ii) two.\n\n- (3) " + "x " * 400 + "\n"
     doc = DocumentInfo("ukpga-2099-1", "T", "T 2099", "legislation", "2099-01-01")

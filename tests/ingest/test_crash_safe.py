@@ -25,7 +25,7 @@ from ingest.corpus import load_manifest, sync
 from ingest.pipeline import run_ingest
 from ingest.store import IndexLocation, open_current
 from tests.small_corpus import make_small_corpus, manifest_entry
-from tests.test_hostile_input import env_for, run_cga
+from tests.ingest.test_hostile_input import env_for, run_cga
 
 QUERIES = ["public sector equality duty due regard", "who approves the recommissioning support contract"]
 NEW_PARAGRAPHS = 40

@@ -1,0 +1,1 @@
+"""One parser per source type, each returning the same Passage records."""
