@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install eval bench browser clean
+.PHONY: run test test-fast install eval bench browser clean
 
 run: $(VENV)/.installed
 	$(BIN)/cga corpus sync
@@ -18,7 +18,11 @@ run: $(VENV)/.installed
 	$(BIN)/cga serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+# The suite without the browser and the slow end-to-end tests: for the edit-test loop.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 eval: $(VENV)/.installed
 	$(BIN)/cga corpus sync
@@ -46,4 +50,4 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf $(VENV) data .corpus-cache
+	rm -rf $(VENV) data .cache

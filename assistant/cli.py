@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings),
                             force=args.force, progress=not args.quiet, client=chroma_client(settings),
-                            options=settings.read_options)
+                            options=settings.read_options, signposts_dir=settings.signposts_dir)
     except ChromaUnreachable as exc:
         print(f"cga ingest: {exc}", file=sys.stderr)
         return 2
@@ -73,10 +74,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.answering.regime import BOTH, named_regime
+    from assistant.answering.retrieve import SearchFilters
     from assistant.library import open_library
-    from assistant.retrieve import SearchFilters
-
-    from assistant.regime import BOTH, named_regime
 
     library = open_library(_settings())
     named = named_regime(args.query)  # search keeps to a regime only when the query names one
@@ -104,10 +104,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     import getpass
 
-    from assistant.audit import Asker
-    from assistant.chat import Conversation
+    from assistant.accounts.audit import Asker
+    from assistant.answering.records import Conversation
     from assistant.library import open_library
-    from assistant.render import answer_as_text
+    from assistant.web.render import answer_as_text
 
     library = open_library(_settings())
     conversation = Conversation()
@@ -122,7 +122,7 @@ def cmd_advise(args: argparse.Namespace) -> int:
     from assistant.advisor.engine import advise_from_options
     from assistant.advisor.rules import RulesError
     from assistant.library import open_library
-    from assistant.render import answer_as_text
+    from assistant.web.render import answer_as_text
 
     library = open_library(_settings())
     try:
@@ -144,8 +144,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from assistant.checker import CheckError, PaperChecker, report_markdown
     from assistant.library import open_library
+    from assistant.papercheck.checker import CheckError, PaperChecker, report_markdown
     from ingest.document import IngestError
 
     checker = PaperChecker(open_library(_settings()))
@@ -161,14 +161,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.ui import serve
+    from assistant.web.app import serve
 
     serve(_settings(), host=args.host, port=args.port)
     return 0
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
-    from assistant.feedback import FeedbackStore, feedback_path
+    from assistant.accounts.feedback import FeedbackStore, feedback_path
 
     path = feedback_path(_settings().data_dir)
     if not path.exists():
@@ -186,7 +186,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 def cmd_users_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from assistant.users import UsersFileError, add_user
+    from assistant.accounts.users import UsersFileError, add_user
 
     settings = _settings()
     path = Path(args.file) if args.file else settings.users_file
@@ -297,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever cga writes (index versions, the audit log, feedback, uploads, exports, Gradio's copies of
+    # files) is for its owner only, 0600 in 0700 folders, however permissive the caller's umask.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     return args.func(args) or 0
 

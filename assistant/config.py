@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest.document import PASSWORD_ENV_PREFIX
-from ingest.parsers import MEGABYTE, ReadOptions
+from ingest.parse import MEGABYTE, ReadOptions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,8 +40,12 @@ class Settings:
     llm_base_url: str
     llm_api_key: str
     llm_timeout: float
+    signposts_dir: Path | None = None  # practitioners' words for each provision (ingest/signposts.py)
     delegation_file: Path | None = None  # extra advisor rows, in the format of assistant/advisor/delegation.toml
     max_pdf_pages: int = ReadOptions.max_pdf_pages
+    signin_failures: int = 5  # wrong passwords in a row, per name and per address, before sign-in backs off
+    signin_backoff_seconds: float = 30.0  # the first wait; it doubles with each further failure, up to an hour
+    upload_quota_bytes: int = 100 * MEGABYTE  # what a non-administrator's uploads may hold on the server at once
     # Encrypted PDFs' passwords, by the variable a manifest entry's `password_env` names.
     pdf_passwords: dict[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
 
@@ -59,7 +64,7 @@ class Settings:
             data_dir=data_dir,
             sources=Path(env.get("CGA_SOURCES", PROJECT_ROOT / "corpus" / "sources.toml")),
             corpus_mirror=Path(mirror) if mirror else None,
-            corpus_cache=Path(env.get("CGA_CORPUS_CACHE", data_dir / "corpus")),
+            corpus_cache=data_dir / "corpus",
             model_path=Path(env["CGA_MODEL_PATH"]) if env.get("CGA_MODEL_PATH") else None,
             chroma_url=_chroma_url(env.get("CGA_CHROMA_URL", "")),
             users_file=Path(env["CGA_USERS_FILE"]) if env.get("CGA_USERS_FILE") else None,
@@ -70,8 +75,12 @@ class Settings:
             llm_base_url=env.get("CGA_LLM_BASE_URL", ""),
             llm_api_key=env.get("CGA_LLM_API_KEY", ""),
             llm_timeout=float(env.get("CGA_LLM_TIMEOUT", "30")),
+            signposts_dir=Path(env.get("CGA_SIGNPOSTS", PROJECT_ROOT / "corpus" / "signposts")),
             delegation_file=Path(env["CGA_DELEGATION_FILE"]) if env.get("CGA_DELEGATION_FILE") else None,
             max_pdf_pages=int(_positive(env, "CGA_MAX_PDF_PAGES", ReadOptions.max_pdf_pages)),
+            signin_failures=int(_positive(env, "CGA_SIGNIN_FAILURES", cls.signin_failures)),
+            signin_backoff_seconds=_positive(env, "CGA_SIGNIN_BACKOFF", cls.signin_backoff_seconds),
+            upload_quota_bytes=int(_positive(env, "CGA_UPLOAD_QUOTA_MB", cls.upload_quota_bytes / MEGABYTE) * MEGABYTE),
             pdf_passwords={k: v for k, v in env.items() if k.startswith(PASSWORD_ENV_PREFIX)},
         )
 
@@ -93,6 +102,14 @@ class Settings:
         return self.data_dir / "uploads"
 
 
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
+
+
+def without_credentials(text: str) -> str:
+    """`text` with the user:password part of every URL in it removed: for logs and error messages."""
+    return _URL_CREDENTIALS.sub(r"\1", text)
+
+
 def _chroma_url(value: str) -> str:
     """Empty for the embedded store, else the http(s)://host:port address of a Chroma server."""
     value = value.strip().rstrip("/")
@@ -104,7 +121,7 @@ def _chroma_url(value: str) -> str:
     except ValueError:  # not a number, or out of range
         port = None
     if parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path or parts.query:
-        raise ValueError(f"CGA_CHROMA_URL is {value!r}; expected http://HOST:PORT (or https://), "
+        raise ValueError(f"CGA_CHROMA_URL is {without_credentials(value)!r}; expected http://HOST:PORT (or https://), "
                          "e.g. http://127.0.0.1:8000")
     return value
 

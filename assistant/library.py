@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.audit import Asker, AuditLog
-from assistant.config import Settings
+from assistant.accounts.audit import Asker, AuditLog
+from assistant.answering.pipeline import answer_question
+from assistant.answering.records import Answer
+from assistant.answering.retrieve import Retriever
+from assistant.config import Settings, without_credentials
 from ingest.corpus import load_manifest
 from ingest.document import ACCESS_LEVELS, DocumentInfo
 from ingest.embed import CachedEmbeddings, one_thread_per_call
@@ -70,9 +74,24 @@ def chroma_client(settings: Settings) -> Any | None:
                                          settings=chroma_settings())
             client.heartbeat()
         except Exception as exc:  # chromadb reports a dead server as ValueError, httpx errors and others
-            raise ChromaUnreachable(f"CGA_CHROMA_URL={url}: the Chroma server does not answer ({exc})") from None
+            raise ChromaUnreachable(without_credentials(f"CGA_CHROMA_URL={url}: the Chroma server does not answer "
+                                                        f"({exc})")) from None
         _CLIENTS[url] = client
     return _CLIENTS[url]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What answering a question reads (see `assistant.answering.context.Sources`)."""
+
+    settings: Settings
+    index: Index
+    retriever: Retriever
+    finder: ReferenceFinder
+    embeddings: CachedEmbeddings
+
+    def snapshot(self) -> Snapshot:
+        return self
 
 
 class Library:
@@ -86,8 +105,7 @@ class Library:
         self.client = chroma_client(settings)
         self.audit = AuditLog(settings.audit_log, settings.audit_retention_days)
         self._lock = threading.Lock()
-        self._index: Index | None = None
-        self._components: dict[str, Any] = {}
+        self._snapshot: Snapshot | None = None
         self.refresh()
 
     def refresh(self) -> bool:
@@ -95,45 +113,48 @@ class Library:
         current = self.location.current()
         if current is None:
             raise IndexMissing(f"no index in {self.settings.data_dir}; run `cga corpus sync` and `cga ingest`")
-        if self._index is not None and self._index.version == current.name:
+        if self._snapshot is not None and self._snapshot.index.version == current.name:
             return False
         with self._lock:
-            if self._index is not None and self._index.version == current.name:
+            if self._snapshot is not None and self._snapshot.index.version == current.name:
                 return False
-            from assistant.retrieve import Retriever
-
             try:
                 index = Index(current, self.client)
             except IndexUnavailable as exc:
                 raise IndexMissing(str(exc)) from None
             finder = ReferenceFinder(index.documents)
-            self._components = {"retriever": Retriever(index, self.embeddings, finder), "finder": finder}
-            self._index = index
+            # The old snapshot's Index closes its Chroma store when the last question still using it
+            # finishes (at once when none is): see `Index`.
+            self._snapshot = Snapshot(self.settings, index, Retriever(index, self.embeddings, finder), finder,
+                                      self.embeddings)
         return True
+
+    def snapshot(self) -> Snapshot:
+        """The current index version with its retriever and finder: one question uses one snapshot
+        from start to end, whatever switch happens meanwhile."""
+        self.refresh()
+        assert self._snapshot is not None
+        return self._snapshot
 
     @property
     def index(self) -> Index:
-        self.refresh()
-        assert self._index is not None
-        return self._index
+        return self.snapshot().index
 
     @property
-    def retriever(self):
-        self.refresh()
-        return self._components["retriever"]
+    def retriever(self) -> Retriever:
+        return self.snapshot().retriever
 
     @property
     def finder(self) -> ReferenceFinder:
-        self.refresh()
-        return self._components["finder"]
+        return self.snapshot().finder
 
-    def ask(self, question: str, asker: Asker | None = None, **kwargs: Any):
-        """Answer a question; with an `asker` (every ask by a person), the audit log records it."""
-        from assistant.chat import answer_question
-
-        answer = answer_question(self, question, **kwargs)
+    def ask(self, question: str, asker: Asker | None = None, **kwargs: Any) -> Answer:
+        """Answer a question; with an `asker` (every ask by a person), the audit log records it with
+        the index version the answer used."""
+        sources = self.snapshot()
+        answer = answer_question(sources, question, **kwargs)
         if asker is not None:
-            self.audit.record(answer, asker, self.index.version)
+            self.audit.record(answer, asker, sources.index.version)
         return answer
 
     def stats(self, access: Sequence[str] = ACCESS_LEVELS) -> dict[str, Any]:

@@ -12,10 +12,17 @@ import statistics
 import time
 from pathlib import Path
 
-from assistant.chat import Context, Conversation, choose_regime, resolve_follow_up, retrieve, run_pipeline
+from assistant.answering.context import Context
+from assistant.answering.pipeline import (
+    choose_regime,
+    resolve_follow_up,
+    retrieve,
+    run_pipeline,
+)
+from assistant.answering.records import Conversation
+from assistant.answering.retrieve import MODES, SearchFilters
 from assistant.config import Settings
 from assistant.library import open_library
-from assistant.retrieve import MODES, SearchFilters
 from evals.harness import DEFAULT_SET, gold_rank, load_items
 
 

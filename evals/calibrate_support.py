@@ -28,9 +28,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import units
-from assistant.chat import CALIBRATION, run_pipeline
-from assistant.grounding import Checker, spans
+from assistant.answering.compose import units
+from assistant.answering.pipeline import run_pipeline
+from assistant.calibration import CALIBRATION
+from assistant.llm.grounding import Checker, spans
 from evals.harness import DEFAULT_SET, gold_rank, load_items
 from ingest.passage import Passage
 

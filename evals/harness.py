@@ -9,10 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import VerificationError, verify
+from assistant.answering.records import VerificationError
+from assistant.answering.verify import verify
 from ingest.passage import Provision
 
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
+# Practitioners' questions, written before tuning and split with a fixed seed (evals/split.py):
+# tune on dev; test is frozen and holds the floors.
+PRACTITIONER_DEV = Path(__file__).parent / "practitioner" / "dev.jsonl"
+PRACTITIONER_TEST = Path(__file__).parent / "practitioner" / "test.jsonl"
 FLOORS = Path(__file__).with_name("floors.json")
 KS = (1, 5, 10)
 
@@ -35,6 +40,7 @@ class Item:
     facts: tuple[str, ...] = ()
     refuse: bool = False
     as_at: str | None = None
+    context: tuple[str, ...] = ()  # earlier questions of the same conversation, asked first
 
 
 def load_items(path: Path) -> list[Item]:
@@ -57,7 +63,7 @@ def load_items(path: Path) -> list[Item]:
             except (KeyError, TypeError, ValueError) as exc:
                 raise QuestionSetError(f"{where}: gold entry {g!r} is not {{doc, provision}} in our notation ({exc})") from exc
         items.append(Item(data["id"], data["question"], tuple(gold), tuple(data.get("facts", [])),
-                          bool(data.get("refuse", False)), data.get("as_at")))
+                          bool(data.get("refuse", False)), data.get("as_at"), tuple(data.get("context", []))))
     if not items:
         raise QuestionSetError(f"{path}: no questions")
     return items
@@ -82,19 +88,29 @@ class Tally:
     refused_right: int = 0
     refused_wrong: int = 0
     should_refuse: int = 0
+    answered: int = 0  # answerable questions answered rather than refused
+    cites_gold: int = 0  # of those, answers citing at least one gold provision
+    words_before_quote: list[int] = field(default_factory=list)
+    words: list[int] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     removed_sentences: int = 0
     items: list[dict[str, Any]] = field(default_factory=list)
 
 
 def evaluate(library: Any, items: list[Item]) -> dict[str, Any]:
-    from assistant.chat import run_pipeline
+    from assistant.answering.pipeline import run_pipeline
+    from assistant.answering.records import Conversation
 
     tally = Tally()
     for item in items:
-        ctx = run_pipeline(library, item.question, as_at=item.as_at)
+        conversation = Conversation()
+        for earlier in item.context:
+            run_pipeline(library, earlier, conversation=conversation, as_at=item.as_at)
+        ctx = run_pipeline(library, item.question, conversation=conversation, as_at=item.as_at)
         answer = ctx.answer
-        passages = [h.passage for h in (ctx.result.hits if ctx.result else [])]
+        # The advisor answers before any search: what it cites is what the reader is shown.
+        passages = ([h.passage for h in ctx.result.hits] if ctx.result else
+                    [library.index.by_id[c.passage_id] for c in answer.citations if c.passage_id in library.index.by_id])
         tally.latencies.append(sum(ctx.timings_ms.values()))
         ranks = [gold_rank(g, passages) for g in item.gold]
         if not item.refuse:
@@ -117,10 +133,19 @@ def evaluate(library: Any, items: list[Item]) -> dict[str, Any]:
         tally.should_refuse += item.refuse
         tally.refused_right += answer.refused and item.refuse
         tally.refused_wrong += answer.refused and not item.refuse
+        grounded = any(c.doc_id == g.doc and Provision.parse(c.provision).overlaps(g.provision)
+                       for c in answer.citations for g in item.gold)
+        if not item.refuse and not answer.refused:
+            tally.answered += 1
+            tally.cites_gold += grounded
+            words = answer.text.split()
+            first_quote = next((i for i, w in enumerate(words) if w.startswith("“")), len(words))
+            tally.words_before_quote.append(first_quote)
+            tally.words.append(len(words))
         tally.items.append({"id": item.id, "hits": [p.citation for p in passages], "gold_ranks": ranks,
                             "refused": answer.refused, "should_refuse": item.refuse, "missing_facts": missing,
                             "regime": answer.regime.get("name", ""), "route": answer.route,
-                            "removed_by_checker": removed})
+                            "removed_by_checker": removed, "cites_gold": grounded})
     return _metrics(tally)
 
 
@@ -137,6 +162,10 @@ def _metrics(t: Tally) -> dict[str, Any]:
     metrics["dangling_citations"] = t.dangling
     metrics["refusal_precision"] = round(t.refused_right / refused, 4) if refused else 1.0
     metrics["refusal_recall"] = round(t.refused_right / t.should_refuse, 4) if t.should_refuse else 1.0
+    # An answer that cites none of the provisions it should rest on is misgrounded, however exact its quotes.
+    metrics["answers_citing_gold"] = round(t.cites_gold / t.answered, 4) if t.answered else 1.0
+    metrics["words_before_first_quote_p50"] = statistics.median(t.words_before_quote) if t.words_before_quote else 0
+    metrics["words_p50"] = statistics.median(t.words) if t.words else 0
     metrics["sentences_removed_by_checker"] = t.removed_sentences
     metrics["latency_ms"] = {"p50": round(statistics.median(latencies), 1),
                              "p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1)}
@@ -160,6 +189,12 @@ def below_floors(metrics: dict[str, Any], floors: dict[str, float]) -> list[str]
     return failures
 
 
+def floors_for(path: Path) -> dict[str, float]:
+    """The floors a question set is held to, by its path under evals/ (see floors.json)."""
+    key = path.resolve().relative_to(Path(__file__).parent.resolve()).as_posix()
+    return json.loads(FLOORS.read_text())[key]
+
+
 def main(set_path: str | None, json_out: str | None, floors: bool = False) -> int:
     from assistant.config import Settings
     from assistant.library import open_library
@@ -175,7 +210,7 @@ def main(set_path: str | None, json_out: str | None, floors: bool = False) -> in
     if json_out:
         Path(json_out).write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     if floors:
-        failures = below_floors(metrics, json.loads(FLOORS.read_text()))
+        failures = below_floors(metrics, floors_for(path))
         for failure in failures:
             print(f"below floor: {failure}", file=sys.stderr)
         return 1 if failures else 0

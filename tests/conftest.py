@@ -1,22 +1,21 @@
 """One real index over the real corpus, built once per test session and shared.
 
-Real Chroma on disk, the real embedding model, the real documents from ../shared/corpus.
+Real Chroma on disk, the real embedding model, the real documents from ../shared/corpus. The
+embedding cache outlives the session (in .cache/, keyed by model and text like any cache), so a
+second run embeds only what changed instead of the whole corpus.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import shutil
 
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
+from tests.small_corpus import MIRROR
 
-MIRROR = PROJECT_ROOT.parent / "shared" / "corpus"
-
-
-def corpus_file(relative: str) -> Path:
-    return MIRROR / relative
+EMBEDDING_CACHE = PROJECT_ROOT / ".cache" / "test-embeddings.sqlite"
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +29,18 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         pytest.fail(f"the corpus mirror {MIRROR} is missing; the tests read the real documents from it")
     data_dir = tmp_path_factory.mktemp("cga-data")
     settings = Settings.from_env({**os.environ, "CGA_DATA_DIR": str(data_dir), "CGA_CORPUS_MIRROR": str(MIRROR)})
+    if EMBEDDING_CACHE.exists():
+        shutil.copyfile(EMBEDDING_CACHE, settings.embedding_cache)
     docs = all_documents(settings)
     results = sync(docs, settings.corpus_cache, settings.corpus_mirror)
     assert all(r.status != "error" for r in results), results
-    report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings), progress=False)
+    report = run_ingest(docs, settings.corpus_cache, settings.data_dir, embeddings_for(settings), progress=False,
+                        signposts_dir=settings.signposts_dir)
     assert not report.errors, report.errors
+    EMBEDDING_CACHE.parent.mkdir(exist_ok=True)
+    partial = EMBEDDING_CACHE.with_suffix(".partial")
+    shutil.copyfile(settings.embedding_cache, partial)
+    partial.replace(EMBEDDING_CACHE)
     return settings
 
 

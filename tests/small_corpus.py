@@ -7,8 +7,13 @@ import os
 import shutil
 from pathlib import Path
 
-from assistant.config import Settings
-from tests.conftest import MIRROR
+from assistant.config import PROJECT_ROOT, Settings
+
+MIRROR = PROJECT_ROOT.parent / "shared" / "corpus"
+
+
+def corpus_file(relative: str) -> Path:
+    return MIRROR / relative
 
 FILES = {
     "ukpga-2010-15": ("legislation/ukpga-2010-15.md", "Equality Act 2010", "EA 2010", "legislation", "2024-07-01"),

@@ -20,9 +20,15 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.library import ChromaUnreachable, IndexMissing, Library, chroma_client
-from ingest.store import KEEP_VERSIONS, SERVER_PREFIX, IndexLocation, server_collection
-from tests.test_access import PART_TWO_PHRASE, build_index, check_answers, check_search, write_corpus
-from tests.test_api import free_port
+from ingest.store import KEEP_VERSIONS, IndexLocation, server_collection
+from tests.accounts.test_access import (
+    PART_TWO_PHRASE,
+    build_index,
+    check_answers,
+    check_search,
+    write_corpus,
+)
+from tests.web.test_api import free_port
 
 CHROMA = Path(sys.executable).with_name("chroma")
 

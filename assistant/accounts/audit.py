@@ -1,10 +1,11 @@
-"""The audit log: who asked what, and which passages and documents the answer cited.
+"""The audit log: who asked what, which passages and documents the answer cited, and failed sign-ins.
 
 One JSON object per line in DATA_DIR/audit.jsonl, appended by every ask path (chat UI, JSON API,
-`cga ask`). Lines older than the retention period (CGA_AUDIT_RETENTION_DAYS; 0 keeps them all)
-are pruned when a line is written, at most once a day. Several server processes may share the
-data directory, so appending and pruning happen under one file lock, and pruning rewrites the file
-beside itself and renames it into place.
+`cga ask`), and by every failed sign-in (a line with an "event"; see `assistant.accounts.signin`).
+Lines older than the retention period (CGA_AUDIT_RETENTION_DAYS; 0 keeps them all) are pruned
+when a line is written, at most once a day. Several server processes may share the data directory,
+so appending and pruning happen under one file lock, and pruning rewrites the file beside itself
+and renames it into place.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer
+from assistant.answering.records import Answer
 
 VIA = ("ui", "api", "cli")
 LOCAL_USER = "local user"  # who asks when no users file is configured (full access)
@@ -69,6 +70,24 @@ class AuditRecord:
         return cls(**data)
 
 
+SIGN_IN_EVENTS = ("sign-in failed", "sign-in backoff")  # a wrong password; one that starts or lengthens a wait
+
+
+@dataclass(frozen=True)
+class SignInRecord:
+    time: str  # ISO 8601, UTC
+    event: str
+    user: str  # the name tried, known or not
+    address: str
+    via: str
+    failures: int  # wrong passwords in a row for this name or address, whichever is more
+    retry_after: int  # seconds until the next attempt is heard (0: no wait)
+
+    def __post_init__(self) -> None:
+        if self.event not in SIGN_IN_EVENTS:
+            raise ValueError(f"event is {self.event!r}; expected one of {', '.join(SIGN_IN_EVENTS)}")
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -84,19 +103,32 @@ class AuditLog:
     def record(self, answer: Answer, asker: Asker, index_version: str = "") -> AuditRecord:
         now = self.clock()
         entry = AuditRecord.of(answer, asker, now, index_version)
-        line = json.dumps(entry.to_dict(), ensure_ascii=False) + "\n"
+        self._append(entry.to_dict(), now)
+        return entry
+
+    def record_sign_in(self, event: str, user: str, address: str, via: str, failures: int,
+                       retry_after: int) -> SignInRecord:
+        now = self.clock()
+        entry = SignInRecord(now.astimezone(timezone.utc).isoformat(timespec="seconds"), event, user, address, via,
+                             failures, retry_after)
+        self._append(asdict(entry), now)
+        return entry
+
+    def read(self) -> list[AuditRecord]:
+        """The answers' lines (sign-in lines are left out)."""
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as fh:
+            lines = [json.loads(line) for line in fh if line.strip()]
+        return [AuditRecord.from_dict(line) for line in lines if "event" not in line]
+
+    def _append(self, data: dict[str, Any], now: datetime) -> None:
+        line = json.dumps(data, ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._locked():
             self._prune_if_due(now)
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(line)
-        return entry
-
-    def read(self) -> list[AuditRecord]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as fh:
-            return [AuditRecord.from_dict(json.loads(line)) for line in fh if line.strip()]
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

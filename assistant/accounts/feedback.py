@@ -12,11 +12,12 @@ import json
 import sqlite3
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer
+from assistant.answering.records import Answer
 
 MAX_COMMENT_CHARS = 2000
 CSV_COLUMNS = ("id", "created", "user", "helpful", "comment", "question", "answer", "citations", "refused",
@@ -64,11 +65,23 @@ class Feedback:
         return {k: _inert_cell(v) for k, v in row.items()}
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def _inert_cell(value: Any) -> Any:
     """A cell a spreadsheet will not run as a formula: comments are typed by anyone who can reach the UI."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+    if isinstance(value, str) and _formula_like(value):
         return "'" + value
     return value
+
+
+def _formula_like(text: str) -> bool:
+    """Starts with = + - @ (or a tab or carriage return), also behind invisible characters (U+200B, a
+    byte-order mark, spaces) or in another form that NFKC folds to them (full-width ＝＋－＠, small ﹦)."""
+    if text.startswith(("\t", "\r")):
+        return True
+    visible = next((c for c in text if not (c.isspace() or unicodedata.category(c) in ("Cf", "Cc", "Zs"))), "")
+    return unicodedata.normalize("NFKC", visible).startswith(_FORMULA_START)
 
 
 class FeedbackStore:

@@ -18,10 +18,15 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from assistant.config import Settings
-from assistant.library import all_documents, chroma_client, embeddings_for, uploads_manifest
+from assistant.library import (
+    all_documents,
+    chroma_client,
+    embeddings_for,
+    uploads_manifest,
+)
 from ingest.corpus import ManifestError, cached_path, file_sha256, load_manifest
 from ingest.document import ACCESS_LEVELS, KINDS, DocumentInfo, IngestError
-from ingest.parsers import SUPPORTED, check_size, parse_document
+from ingest.parse import SUPPORTED, check_size, parse_document
 from ingest.pipeline import IngestLocked, run_ingest
 
 UPLOAD_FOLDER = "uploads"  # under the corpus cache, as the manifest's `file` field names it
@@ -146,7 +151,7 @@ def add_upload(settings: Settings, source: Path, original_name: str, *, title: s
             progress(0.25, f"indexing {len(passages)} new passage(s) with the rest of the library")
             report = run_ingest(all_documents(settings), settings.corpus_cache, settings.data_dir,
                                 embeddings_for(settings), progress=False, client=chroma_client(settings),
-                                options=settings.read_options,
+                                options=settings.read_options, signposts_dir=settings.signposts_dir,
                                 checkpoint=lambda stage: progress(_STAGES.get(stage, 0.5), _STAGE_TEXT.get(stage, stage)))
             failed = [e for e in report.errors if e.startswith(f"{doc.file}:")]
             if failed:

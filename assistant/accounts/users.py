@@ -2,12 +2,14 @@
 
 The role decides which documents a person may read: public → public documents only, staff →
 public and internal, admin → everything, and only admins may upload. Passwords are never stored,
-only `scrypt$n$r$p$salt$hash` strings, and are compared in constant time.
+only `scrypt$n$r$p$salt$hash` strings, and are compared in constant time. Backoff after repeated
+failures is `assistant.accounts.signin`.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -64,6 +66,12 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    """What an unknown name's password is checked against: one scrypt, like a known name (made once, not per guess)."""
+    return hash_password(os.urandom(32).hex())
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -80,10 +88,10 @@ class Users:
         return cls(_parse(path, path.read_text(encoding="utf-8")), path)
 
     def authenticate(self, name: str, password: str) -> User | None:
+        """The user, or None: one scrypt either way, so timing cannot tell which names exist."""
         user = self.by_name.get(name)
         if user is None:
-            # Spend the same time as a real check, so a guess cannot tell which names exist.
-            check_password(password, hash_password("", salt=b"\0" * 16))
+            check_password(password, _decoy_hash())
             return None
         return user if check_password(password, user.password_hash) else None
 

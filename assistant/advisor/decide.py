@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.advisor.facts import Facts
-from assistant.advisor.rules import ApprovalRow, RuleSet, Source, StepRule, ThresholdRow, pounds
-from assistant.regime import ACT, Regime
+from assistant.advisor.rules import (
+    ApprovalRow,
+    RuleSet,
+    Source,
+    StepRule,
+    ThresholdRow,
+    pounds,
+)
+from assistant.answering.regime import ACT, Regime
 
 
 @dataclass

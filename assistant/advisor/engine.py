@@ -16,8 +16,15 @@ from typing import Any
 from assistant.advisor.decide import Advice, Step, decide
 from assistant.advisor.facts import Facts, extract_facts, facts_from_options, money
 from assistant.advisor.rules import RuleSet, Source, load_rules
-from assistant.answer import Answer, Citation, Statement, verify
-from assistant.regime import BOTH, Regime, decide_regime, regime_for_date
+from assistant.answering.records import Answer, Citation, Statement
+from assistant.answering.regime import (
+    BOTH,
+    Regime,
+    decide_regime,
+    regime_for_date,
+    regime_line,
+)
+from assistant.answering.verify import verify
 from ingest.document import ACCESS_LEVELS
 from ingest.passage import Passage
 
@@ -28,7 +35,8 @@ _ROUTE = re.compile(
     r"\bwhich\s+(?:procurement\s+)?(?:procedures?|routes?)\b"
     r"|\bwhat\s+(?:procurement\s+)?(?:procedures?|routes?)\s+(?:can|could|should|must|do|are|is|apply)\b"
     r"|\b(?:procedures?|routes?)\s+(?:are\s+)?(?:open|available)\s+to\s+(?:us|me|them)\b"
-    r"|\bwho\b[^?.]{0,40}?\b(?:approv\w*|sign\w*\s+off|sign-off|authori[sz]\w*)"
+    r"|\bwho\b[^?.]{0,40}?\b(?:approv\w*|sign\w*\s+off|sign-off|authori[sz]\w*)(?=[^?.]{0,60}"
+    r"\b(?:contracts?|purchases?|buy\w*|spend\w*|procure\w*|tenders?|awards?|services|goods|works)\b|[^?.]{0,60}£)"
     r"|\b(?:what(?:'s|’s| is| was)|which is)\s+the\s+(?:[\w-]+\s+){0,3}?threshold\b|\bfrom\s+what\s+value\b"
     r"|\bthreshold\s+(?:amount\s+)?for\s+[\w\s'’()-]{0,60}?\b(?:contracts?|goods|services|works)\b"
     r"|\bhow\s+(?:big|large|much)\s+(?:does|do|must|should)\b.{0,60}\bbefore\b"
@@ -110,8 +118,6 @@ def advise(library: Any, facts: Facts, regime: Regime, rules: RuleSet | None = N
 
 def to_answer(advice: Advice, passages: Mapping[str, Passage], question: str, resolved_question: str,
               carried_over: str = "") -> Answer:
-    from assistant.chat import regime_line
-
     citations: dict[str, Citation] = {}
     statements: list[Statement] = []
 

@@ -10,20 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from assistant.advisor.rules import RuleSet
-from assistant.regime import dates_in
+from ingest.figures import first_date, first_money
 
-_SCALES = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mn": 1_000_000, "million": 1_000_000,
-           "bn": 1_000_000_000, "billion": 1_000_000_000}
-_NUMBER = r"\d[\d,]*(?:\.\d+)?"
-_MONEY = re.compile(
-    rf"£\s?(?P<a>{_NUMBER})\s*(?P<sa>k|mn|m|bn|million|thousand|billion)?\b"
-    rf"|\b(?P<b>{_NUMBER})\s*(?P<sb>k|mn|m|bn|million|thousand|billion)\b"
-    rf"|\b(?P<c>{_NUMBER})\s*(?:pounds|GBP)\b", re.I)
-_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "half a": 0.5,
-          "a half": 0.5, "quarter of a": 0.25, "a quarter of a": 0.25, "three quarters of a": 0.75}
-_WORD_MONEY = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")\s+million\b", re.I)
 _VALUE_UNKNOWN = re.compile(
     r"\b(?:can(?:not|'t|’t)|unable to|don(?:'|’)?t know how to)\s+(?:put a value on|estimate|value)\b"
     r"|\bvalue (?:is )?(?:unknown|not known)\b|\bunknown value\b", re.I)
@@ -54,9 +45,10 @@ _COUNT = {"a": 1, "two": 2, "three": 3, "six": 6}
 
 @dataclass
 class Facts:
-    value: int | None = None
+    value: Decimal | None = None  # in pounds, exact as written
     value_text: str = ""
     value_unknown: bool = False
+    value_not_pounds: str = ""  # a sum the question gives in another currency ("€200,000"): not used as the value
     vat: str | None = None  # "inc" or "exc" when the question says
     kind: str | None = None  # "goods", "services" or "works"
     light_touch: bool | None = None
@@ -78,7 +70,7 @@ class Facts:
 
         Facts that belong together (a value and its words, a kind and its light touch service) move as one.
         """
-        groups = (("value", "value_text", "value_unknown"), ("vat",),
+        groups = (("value", "value_text", "value_unknown", "value_not_pounds"), ("vat",),
                   ("kind", "light_touch", "service", "service_words"),
                   ("authority", "authority_text", "authority_inferred"), ("start", "start_text"), ("organisation",))
         filled = replace(self)
@@ -91,25 +83,21 @@ class Facts:
         return filled
 
 
-def money(text: str) -> tuple[int, str] | None:
-    """The first sum of money in the text, in whole pounds, and the words it was written in."""
-    found = []
-    if m := _MONEY.search(text):
-        number, scale = next((m[g], m[s]) for g, s in (("a", "sa"), ("b", "sb"), ("c", "sa")) if m[g])
-        amount = float(number.rstrip(",").replace(",", "")) * _SCALES.get((scale or "").lower(), 1)
-        found.append((m.start(), round(amount), m[0].strip()))
-    if m := _WORD_MONEY.search(text):
-        found.append((m.start(), round(_WORDS[m[1].lower()] * 1_000_000), m[0]))
-    if not found:
+def money(text: str) -> tuple[Decimal, str] | None:
+    """The first sum of money in the text, in pounds, and the words it was written in; a bare
+    "1.2m" or "half a million" is taken as pounds. None when there is no sum, or when the first is
+    in another currency: €200,000 is not £200,000, and converting it is not ours to do."""
+    found = first_money(text, assume_currency="GBP")
+    if found is None or found.currency != "GBP":
         return None
-    _, amount, words = min(found)
-    return amount, words
+    amount = found.amount  # exact: pence shown to two places ("£1,000,000.50"), the value unchanged
+    return (amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent == -1 else amount), found.text.strip()
 
 
 def start_date(text: str, today: date) -> tuple[date, str] | None:
     """The procurement's start date: a written date, or a relative one ("next month") read from today."""
-    if days := dates_in(text):
-        return days[0], "as written"
+    if written := first_date(text):
+        return written.day, "as written"
     if m := _RELATIVE.search(text):
         phrase = m[1].lower()
         first = today.replace(day=1)
@@ -158,6 +146,8 @@ def extract_facts(question: str, rules: RuleSet, today: date) -> Facts:
     facts = Facts()
     if found := money(question):
         facts.value, facts.value_text = found
+    elif (other := first_money(question, assume_currency="GBP")) is not None:
+        facts.value_not_pounds = other.text.strip()
     facts.value_unknown = facts.value is None and bool(_VALUE_UNKNOWN.search(question))
     if _EXC_VAT.search(question):
         facts.vat = "exc"

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistant.regime import ACT, PCR
+from assistant.answering.regime import ACT, PCR
 
 RULES_FILE = Path(__file__).with_name("rules.toml")
 DELEGATION_FILE = Path(__file__).with_name("delegation.toml")

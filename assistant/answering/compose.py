@@ -8,106 +8,31 @@ answer, whoever composed it, and the composers never return an answer that fails
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from ingest.passage import Passage, normalise_space
-from ingest.store import tokenize
+from assistant.answering.records import Citation, Statement
+from ingest.passage import Passage
+from ingest.textutil import tokenize
 
-REFUSAL = "The indexed documents do not answer this."
 MAX_STATEMENTS = 5
+MAX_QUALIFYING = 2  # quotes kept for the exceptions to the best passage's rule
 MAX_QUOTE_CHARS = 600
 WHOLE_PASSAGE_CHARS = 420
 RELEVANCE_FLOOR = 0.5
-_MARKER = re.compile(r"\[(\d+)\]")
+LEAD_WORDS = 70
+CLAUSE_WORDS = 40
+FIGURE_WEIGHT = 0.5
+MEANING_WEIGHT = 4.0  # a unit's cosine to the question against its share of the question's words (dev split)
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[A-Z(“\"])")
-
-
-@dataclass
-class Citation:
-    n: int
-    passage_id: str
-    citation: str
-    doc_id: str
-    doc_short: str
-    provision: str
-    heading_path: list[str]
-    version_date: str
-    source_url: str
-    text: str
-    kind: str
-    quotes: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, n: int, passage: Passage) -> Citation:
-        return cls(n=n, passage_id=passage.passage_id, citation=passage.citation, doc_id=passage.doc_id,
-                   doc_short=passage.doc_short, provision=passage.provision, heading_path=list(passage.heading_path),
-                   version_date=passage.version_date or "undated", source_url=passage.source_url,
-                   text=passage.text, kind=passage.kind, references=list(passage.references))
-
-
-@dataclass
-class Statement:
-    quote: str
-    n: int
-    lead: str = ""
-
-    def render(self) -> str:
-        lead = f"{self.lead} " if self.lead else ""
-        return f"{lead}“{self.quote}” [{self.n}]"
-
-
-@dataclass
-class Answer:
-    question: str
-    resolved_question: str
-    regime: dict[str, str]
-    text: str
-    statements: list[Statement]
-    citations: list[Citation]
-    refused: bool
-    related: list[Citation] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    route: str = "answer"
-    carried_over: str = ""
-    trace: list[dict[str, Any]] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Answer:
-        data = dict(data)
-        data["statements"] = [Statement(**s) for s in data.get("statements", [])]
-        data["citations"] = [Citation(**c) for c in data.get("citations", [])]
-        data["related"] = [Citation(**c) for c in data.get("related", [])]
-        return cls(**data)
-
-
-class VerificationError(ValueError):
-    pass
-
-
-def verify(answer: Answer) -> None:
-    """Raise if any quote is not in its passage, any marker dangles, or any source is uncited."""
-    by_n = {c.n: c for c in answer.citations}
-    for s in answer.statements:
-        if s.n not in by_n:
-            raise VerificationError(f"statement cites [{s.n}], which is not a listed source")
-        if normalise_space(s.quote) not in normalise_space(by_n[s.n].text):
-            raise VerificationError(f"quote for [{s.n}] is not verbatim in {by_n[s.n].citation}")
-    markers = {int(m) for m in _MARKER.findall(answer.text)}
-    if markers - set(by_n):
-        raise VerificationError(f"answer text cites {sorted(markers - set(by_n))}, not listed")
-    uncited = set(by_n) - markers - {s.n for s in answer.statements}
-    if uncited:
-        raise VerificationError(f"sources {sorted(uncited)} are listed but not cited")
-
-
 _SUBSECTION = re.compile(r"^\(\d+[A-Z]*\)")
+_ASKS_FIGURE = re.compile(r"\b(how (?:long|much|many|soon|quickly|far back|old)|what (?:is |'s )?the (?:\w+ )?"
+                          r"(?:threshold|figure|value|period|limit|amount|deadline)|by when|when (?:can|must|do|does))\b", re.I)
+_FIGURE = re.compile(r"£\s?\d|\b\d+(?:,\d{3})*\s*(?:per cent|%)|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|"
+                     r"ten|fifteen|twenty|thirty|sixty|ninety)[- ](?:working )?(?:days?|weeks?|months?|years?)\b", re.I)
+_QUALIFIER = re.compile(r"\b(does not apply|do not apply|unless|except|subject to|does not prevent|need not)\b", re.I)
+_LABEL = re.compile(r"^\s*\((?:\d+[A-Z]*|[a-z]{1,4})\)\s*", re.M)
+_INTRODUCES = re.compile(r"^\s*[—:-]")
+_CLAUSE_SPLIT = re.compile(r"(?<=[;.])\s+|\n|—")
 
 
 def units(text: str) -> list[str]:
@@ -150,22 +75,40 @@ def _overlap(question: list[str], unit: str) -> float:
     return score + (4 if defines else 0)
 
 
-def best_quotes(passage: Passage, question: str, count: int = 1) -> list[str]:
-    """The passage itself when short; otherwise its units sharing most words and phrases with the
-    question, in the passage's own order. Ties go to the earlier unit: the opening subsection
-    usually states the rule the rest qualifies."""
+Closeness = Callable[[Passage, str], float]
+
+
+def _unit_scores(passage: Passage, candidates: list[str], question: str, closeness: Closeness | None) -> list[float]:
+    """Each unit's closeness to the question: by meaning (`closeness`, the cosine of the subsection
+    holding it), by shared words and phrases, and, when the question asks for a figure ("how long",
+    "how much", "what threshold"), by whether it states one."""
+    asked = tokenize(question)
+    overlaps = [_overlap(asked, unit) for unit in candidates]
+    most = max(overlaps) or 1
+    wants_figure = bool(_ASKS_FIGURE.search(question))
+    return [o / most + (MEANING_WEIGHT * closeness(passage, unit) if closeness else 0.0)
+            + (FIGURE_WEIGHT if wants_figure and _FIGURE.search(unit) else 0.0)
+            for o, unit in zip(overlaps, candidates)]
+
+
+def quotable(passage: Passage) -> list[str]:
+    """A short passage is quoted whole; a long one by its units."""
     if len(passage.text) <= WHOLE_PASSAGE_CHARS:
         return [passage.text]
-    asked = tokenize(question)
-    candidates = units(passage.text)
-    if not candidates:
-        return [passage.text[:MAX_QUOTE_CHARS]]
-    ranked = sorted(range(len(candidates)), key=lambda i: (-_overlap(asked, candidates[i]), i))
+    return units(passage.text) or [passage.text[:MAX_QUOTE_CHARS]]
+
+
+def best_quotes(passage: Passage, question: str, count: int = 1, closeness: Closeness | None = None) -> list[str]:
+    """The passage's units closest to the question, in the passage's own order. Ties go to the
+    earlier unit: the opening subsection usually states the rule the rest qualifies."""
+    candidates = quotable(passage)
+    scores = _unit_scores(passage, candidates, question, closeness)
+    ranked = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
     return [candidates[i] for i in sorted(ranked[:count])]
 
 
-def best_quote(passage: Passage, question: str) -> str:
-    return best_quotes(passage, question)[0]
+def best_quote(passage: Passage, question: str, closeness: Closeness | None = None) -> str:
+    return best_quotes(passage, question, closeness=closeness)[0]
 
 
 def _similar(a: str, b: str) -> bool:
@@ -175,32 +118,94 @@ def _similar(a: str, b: str) -> bool:
 
 def compose_extractive(question: str, passages: list[Passage], regime_line: str,
                        most_specific: Callable[[Passage, str], Passage] = lambda p, q: p,
-                       max_statements: int = MAX_STATEMENTS) -> tuple[str, list[Statement], list[Citation]]:
-    """Quote the best units of the top passages, in retrieval order.
+                       max_statements: int = MAX_STATEMENTS,
+                       qualifying: Callable[[Passage], list[Passage]] = lambda p: [],
+                       closeness: Closeness | None = None,
+                       kept: Sequence[Passage] = ()) -> tuple[str, list[Statement], list[Citation], str]:
+    """The lead, then the closest units of the top passages, then what qualifies the best one.
 
-    A quote taken from a whole-section passage is cited to the subsection that holds it.
+    Units of all the passages compete in one ranking: the best goes first, and others follow only
+    while they are about as close to the question (padding misleads), at most two from a passage.
+    A quote taken from a whole-section passage is cited to the subsection that holds it. A rule
+    quoted without the exception that decides the case misleads (s.51(1) without s.51(3)), so the
+    parts of the best passage's provision that disapply or qualify it are quoted too. `kept`
+    passages (the words that amend a quoted provision) are quoted whatever their score.
+    Returns (text, statements, citations, lead).
     """
     statements: list[Statement] = []
     citations: list[Citation] = []
     by_passage: dict[str, Citation] = {}
-    asked = tokenize(question)
-    floor = 0.0
-    for rank, found in enumerate(passages):
-        # The best passage may give two units (a rule and its definition); the others give one, and
-        # only when they are about as close to the question as the best one: padding misleads.
-        for quote in best_quotes(found, question, count=2 if rank == 0 else 1):
-            closeness = _overlap(asked, quote)
-            floor = floor or RELEVANCE_FLOOR * closeness
-            if (len(statements) >= max_statements or any(_similar(quote, s.quote) for s in statements)
-                    or (statements and closeness < floor)):
-                continue
-            passage = most_specific(found, quote)
-            citation = by_passage.get(passage.passage_id)
-            if citation is None:
-                citation = by_passage[passage.passage_id] = Citation.of(len(citations) + 1, passage)
-                citations.append(citation)
-            citation.quotes.append(quote)
-            statements.append(Statement(quote=quote, n=citation.n, lead=f"{passage.citation}:"))
+
+    def add(found: Passage, quote: str) -> None:
+        passage = most_specific(found, quote)
+        citation = by_passage.get(passage.passage_id)
+        if citation is None:
+            citation = by_passage[passage.passage_id] = Citation.of(len(citations) + 1, passage)
+            citations.append(citation)
+        citation.quotes.append(quote)
+        statements.append(Statement(quote=quote, n=citation.n, lead=f"{passage.citation}:"))
+
+    def fresh(quote: str) -> bool:
+        return not any(_similar(quote, s.quote) or quote in s.quote or s.quote in quote for s in statements)
+
+    exceptions = qualifying(passages[0])[:MAX_QUALIFYING] if passages else []
+    room = max_statements - len(exceptions) - len(kept)
+    ranked: list[tuple[float, int, Passage, str]] = []
+    for rank, found in enumerate(p for p in passages if p not in kept):
+        candidates = quotable(found)
+        for score, unit in zip(_unit_scores(found, candidates, question, closeness), candidates):
+            ranked.append((score, rank, found, unit))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    per_passage: dict[str, int] = {}
+    for score, _rank, found, unit in ranked:
+        if len(statements) >= room or score < RELEVANCE_FLOOR * ranked[0][0]:
+            break
+        if per_passage.get(found.passage_id, 0) < 2 and fresh(unit):
+            add(found, unit)
+            per_passage[found.passage_id] = per_passage.get(found.passage_id, 0) + 1
+    for found in kept:
+        if fresh(found.text):
+            add(found, best_quote(found, question, closeness))
+    for found in exceptions:
+        quote = best_quote(found, question, closeness)
+        if fresh(quote):
+            add(found, quote)
+    lead = lead_of(statements, question)
     lines = [s.render() for s in statements]
-    text = "\n\n".join(lines + [regime_line]) if lines else regime_line
-    return text, statements, citations
+    text = "\n\n".join(([lead] if lead else []) + lines + ([regime_line] if regime_line else []))
+    return text, statements, citations, lead
+
+
+def lead_of(statements: list[Statement], question: str) -> str:
+    """The short answer shown first: the clause of the best quote that answers the question, in its
+    own words, then the exception that qualifies it, each with its marker. At most LEAD_WORDS words."""
+    if not statements:
+        return ""
+    first = statements[0]
+    parts = [f"In short, {first.lead.rstrip(':')} provides that “{_best_clause(first.quote, question)}” [{first.n}]."]
+    qualifiers = [s for s in statements[1:] if _QUALIFIER.search(s.quote)]
+    if qualifiers:
+        q = qualifiers[0]
+        clause = _best_clause(q.quote, question, _QUALIFIER)
+        # A clause that only introduces a list ("does not apply … to a contract that is—") says
+        # nothing alone: point to the list instead of quoting half of it.
+        parts.append(f"But {q.lead.rstrip(':')}: “{clause}” [{q.n}]." if not q.quote.rstrip().endswith(clause + "—")
+                     and not _INTRODUCES.search(q.quote.split(clause, 1)[-1][:2])
+                     else f"But see the exceptions in {q.lead.rstrip(':')} [{q.n}].")
+    lead = " ".join(parts)
+    return lead if len(lead.split()) <= LEAD_WORDS else parts[0]
+
+
+def _best_clause(quote: str, question: str, must: re.Pattern[str] | None = None) -> str:
+    """The clause of a quote (between list labels, semicolons and sentence ends) closest to the
+    question, cut at a word boundary to fit the lead: a verbatim span, never a paraphrase."""
+    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(_LABEL.sub("", quote)) if len(c.split()) >= 3]
+    if must is not None:
+        clauses = [c for c in clauses if must.search(c)] or clauses
+    if not clauses:
+        clauses = [quote]
+    asked = tokenize(question)
+    wants_figure = bool(_ASKS_FIGURE.search(question))
+    best = max(clauses, key=lambda c: _overlap(asked, c) + (3 if wants_figure and _FIGURE.search(c) else 0))
+    words = best.split()
+    return " ".join(words[:CLAUSE_WORDS]) if len(words) > CLAUSE_WORDS else best

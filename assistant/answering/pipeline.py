@@ -1,123 +1,72 @@
 """The answer path: a short pipeline of small steps over one context object.
 
-resolve follow-up → decide regime → route → retrieve → compose → write prose (only with an LLM
-configured) → verify. Any step may stop the run with a reasoned outcome (a refusal); the sequence is
-visible in `STEPS`. A step may return an iterator of partial answer text, which `iter_pipeline`
-passes on to a streaming caller.
+resolve follow-up → decide regime → route (the advisor may answer and stop here) → retrieve →
+refuse (stops when the documents do not answer) → compose → write prose (only with an LLM
+configured) → verify. A step ends the run early with `ctx.stop(answer)`; the sequence is visible in
+`STEPS`. A step may return an iterator of partial answer text, which `iter_pipeline` passes on to a
+streaming caller. Every step reads one snapshot of the index (`Sources`), so a question never spans
+two index versions.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
+from datetime import date
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from assistant.answer import REFUSAL, Answer, Citation, compose_extractive, verify
-from assistant.regime import BOTH, RULE_PASSAGES, Regime, asks_which_regime, decide_regime
-from assistant.retrieve import SearchFilters, SearchResult
-from assistant.scope import about_elsewhere, in_domain
+from assistant.advisor.engine import advise_from_question, wants_advice
+from assistant.answering.compose import compose_extractive
+from assistant.answering.currency import amendments_in_force, currency_notices, with_amending_passages
+from assistant.answering.context import Context, Sources
+from assistant.answering.records import REFUSAL, Answer, Citation, Conversation, Turn
+from assistant.answering.refusal import outside_corpus, refusal_reason
+from assistant.answering.regime import (
+    RULE_PASSAGES,
+    asks_which_regime,
+    decide_regime,
+    regime_line,
+)
+from assistant.answering.retrieve import SearchFilters
+from assistant.answering.verify import verify
+from assistant.llm.prose import rewrite_as_prose
 from ingest.document import ACCESS_LEVELS
 
-CALIBRATION = Path(__file__).with_name("calibration.json")
 RELATED = 3
 ANSWER_PASSAGES = 4
-_FOLLOW_UP = re.compile(
-    r"^(and|what about|how about|what if|same for|also|but|then|so)\b|\b(that|this|it|they|them|those|these|such)\b",
-    re.I)
+_FOLLOW_UP_OPENING = re.compile(r"\s*(and|what about|how about|what if|same for|also|but|then|so|in that case)\b", re.I)
+_FOLLOW_UP = re.compile(r"\b(that|this|it|they|them|those|these|such)\b", re.I)
 
 
-def refusal_floors() -> tuple[float, float]:
-    """Similarity floors below which a question is outside the corpus (see evals/calibrate.py):
-    one for every question, a higher one for questions with none of the domain's words."""
-    try:
-        data = json.loads(CALIBRATION.read_text())
-        return float(data["refusal_similarity"]), float(data["refusal_similarity_out_of_domain"])
-    except (FileNotFoundError, KeyError, ValueError) as exc:
-        raise RuntimeError(f"{CALIBRATION}: refusal floors missing; run `python -m evals.calibrate`") from exc
-
-
-def should_refuse(question: str, result: SearchResult) -> bool:
-    if not result.hits:
-        return True
-    if any("reference" in h.how for h in result.hits):
-        return False
-    if outside_corpus(result) and not any(r.doc_id for r in result.references):
-        return True
-    if about_elsewhere(question):
-        return True
-    low, out_of_domain = refusal_floors()
-    return result.best_similarity < low or (not in_domain(question) and result.best_similarity < out_of_domain)
-
-
-@dataclass
-class Turn:
-    question: str
-    resolved_question: str
-    answer: Answer
-
-
-@dataclass
-class Conversation:
-    turns: list[Turn] = field(default_factory=list)
-
-    @property
-    def last(self) -> Turn | None:
-        return self.turns[-1] if self.turns else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"turns": [{"question": t.question, "resolved_question": t.resolved_question,
-                           "answer": t.answer.to_dict()} for t in self.turns]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Conversation:
-        return cls([Turn(t["question"], t.get("resolved_question", t["question"]), Answer.from_dict(t["answer"]))
-                    for t in data.get("turns", [])])
-
-
-@dataclass
-class Context:
-    question: str
-    conversation: Conversation
-    setting_regime: str = "auto"
-    as_at: str | None = None
-    kinds: tuple[str, ...] = ()
-    access: tuple[str, ...] = ACCESS_LEVELS
-    resolved_question: str = ""
-    carried_over: str = ""
-    regime: Regime | None = None
-    route: str = "answer"
-    result: SearchResult | None = None
-    answer: Answer | None = None
-    regime_line: str = ""
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-def resolve_follow_up(library: Any, ctx: Context) -> None:
-    """A short question that leans on the previous turn is read together with it."""
+def resolve_follow_up(library: Sources, ctx: Context) -> None:
+    """A question that leans on the previous turn is read together with it: one opening with "and",
+    "what about", "what if" …, or a short one pointing back ("does that apply to them?")."""
     last = ctx.conversation.last
     words = ctx.question.split()
-    if last is not None and len(words) <= 10 and _FOLLOW_UP.search(ctx.question):
+    opens = _FOLLOW_UP_OPENING.match(ctx.question)
+    if last is not None and (opens or (len(words) <= 10 and _FOLLOW_UP.search(ctx.question))):
         ctx.resolved_question = f"{ctx.question} ({last.resolved_question})"
         ctx.carried_over = f"Read as a follow-up to: “{last.resolved_question}”"
     else:
         ctx.resolved_question = ctx.question
 
 
-def choose_regime(library: Any, ctx: Context) -> None:
+def choose_regime(library: Sources, ctx: Context) -> None:
     ctx.regime = decide_regime(ctx.resolved_question, ctx.setting_regime, ctx.as_at)
 
 
-def route(library: Any, ctx: Context) -> None:
-    from assistant.advisor.engine import wants_advice
+def route(library: Sources, ctx: Context) -> None:
+    """A purchase to decide goes to the advisor, which needs no search; a question it cannot settle
+    goes on as an ordinary question."""
+    if not wants_advice(ctx.resolved_question):
+        return
+    ctx.route = "advisor"
+    if (answer := advise_from_question(library, ctx)) is not None:
+        ctx.stop(answer)
 
-    ctx.route = "advisor" if wants_advice(ctx.resolved_question) else "answer"
 
-
-def retrieve(library: Any, ctx: Context) -> None:
+def retrieve(library: Sources, ctx: Context) -> None:
     assert ctx.regime is not None
     filters = SearchFilters(kinds=ctx.kinds, access=ctx.access, regime=ctx.regime.name)
     default_doc = {"PA 2023": "ukpga-2023-54", "PCR 2015": "uksi-2015-102"}.get(ctx.regime.name)
@@ -126,73 +75,74 @@ def retrieve(library: Any, ctx: Context) -> None:
                                             pinned=pinned)
 
 
-def outside_corpus(result: SearchResult) -> list[str]:
-    """Instruments the question names that are not indexed ("PCD 1430", "the Data Protection Act 2018")."""
-    return list(dict.fromkeys(r.instrument for r in result.references if r.resolution == "outside-corpus" and r.instrument))
-
-
-def compose(library: Any, ctx: Context) -> None:
+def refuse(library: Sources, ctx: Context) -> None:
+    """Stop with a refusal, its reason and the closest passages when the documents do not answer."""
     assert ctx.result is not None and ctx.regime is not None
-    hits = ctx.result.hits
-    explicit = [h for h in hits if "reference" in h.how]
-    if ctx.route == "advisor":
-        from assistant.advisor.engine import advise_from_question
-
-        ctx.answer = advise_from_question(library, ctx)
-        if ctx.answer is not None:
-            return
-    if should_refuse(ctx.resolved_question, ctx.result):
-        related = [Citation.of(i, h.passage) for i, h in enumerate(hits[:RELATED], start=1)]
-        ctx.answer = Answer(question=ctx.question, resolved_question=ctx.resolved_question,
-                            regime=ctx.regime.to_dict(), text=REFUSAL, statements=[], citations=[],
-                            refused=True, related=related, route="refuse", carried_over=ctx.carried_over,
-                            notices=[f"{name} is not among the indexed documents." for name in outside_corpus(ctx.result)])
+    reason = refusal_reason(ctx.resolved_question, ctx.result, library.index.documents)
+    if not reason:
         return
-    chosen = [h.passage for h in (explicit or hits[:ANSWER_PASSAGES])]
+    related = [Citation.of(i, h.passage) for i, h in enumerate(ctx.result.hits[:RELATED], start=1)]
+    ctx.stop(Answer(question=ctx.question, resolved_question=ctx.resolved_question,
+                    regime=ctx.regime.to_dict(), text=f"{REFUSAL} {reason[0].upper()}{reason[1:]}.", statements=[],
+                    citations=[], refused=True, related=related, route="refuse", carried_over=ctx.carried_over,
+                    refusal_reason=reason,
+                    notices=[f"{name} is not among the indexed documents." for name in outside_corpus(ctx.result)]))
+
+
+def compose(library: Sources, ctx: Context) -> None:
+    assert ctx.result is not None and ctx.regime is not None
+    explicit = [h for h in ctx.result.hits if "reference" in h.how]
+    chosen = [h.passage for h in (explicit or ctx.result.hits[:ANSWER_PASSAGES])]
     filters = SearchFilters(kinds=ctx.kinds, access=ctx.access, regime=ctx.regime.name)
     definition = next((p for p in library.retriever.defining(ctx.resolved_question, filters) if p not in chosen), None)
     if definition is not None:  # the question hinges on a defined term: its definition is a source too
         chosen = chosen[:ANSWER_PASSAGES - 1] + [definition]
-    ctx.regime_line = regime_line(ctx.regime, chosen)
-    text, statements, citations = compose_extractive(ctx.resolved_question, chosen, ctx.regime_line,
-                                                     most_specific=library.retriever.most_specific)
-    ctx.answer = Answer(question=ctx.question, resolved_question=ctx.resolved_question, regime=ctx.regime.to_dict(),
+    day = ctx.regime.as_at or ctx.as_at or date.today().isoformat()
+    amended = amendments_in_force(library.index, chosen, day)
+    amending = [p for p in with_amending_passages(chosen, amended, library.index) if p not in chosen]
+    chosen += amending
+    # The regime matters to procurement questions only, not to policing governance or equality ones.
+    procurement = asks_which_regime(ctx.resolved_question) or any(
+        library.retriever.documents[p.doc_id].regime for p in chosen if p.doc_id in library.retriever.documents)
+    ctx.regime_line = regime_line(ctx.regime, chosen) if procurement else ""
+    text, statements, citations, lead = compose_extractive(
+        library.retriever.without_names(ctx.resolved_question), chosen, ctx.regime_line, most_specific=library.retriever.most_specific,
+        qualifying=lambda passage: library.retriever.qualifying(passage, ctx.access),
+        closeness=library.retriever.closeness(library.retriever.without_names(ctx.resolved_question), chosen),
+        kept=amending)
+    ctx.answer = Answer(question=ctx.question, resolved_question=ctx.resolved_question,
+                        regime=ctx.regime.to_dict() if procurement else {},
                         text=text, statements=statements, citations=citations, refused=False,
-                        route=ctx.route, carried_over=ctx.carried_over)
+                        route=ctx.route, carried_over=ctx.carried_over, lead=lead,
+                        notices=currency_notices(citations, amended, library.index, day))
 
 
-def check(library: Any, ctx: Context) -> None:
+def check(library: Sources, ctx: Context) -> None:
     assert ctx.answer is not None
     verify(ctx.answer)
 
 
-def write_prose(library: Any, ctx: Context) -> Iterator[str] | None:
+def write_prose(library: Sources, ctx: Context) -> Iterator[str] | None:
     """With CGA_LLM set, rewrite the quoted answer as checked prose; the quotes remain the fallback.
 
-    Returns the model's growing draft (see `assistant.llm`), or None when there is nothing to rewrite.
+    Returns the model's growing draft (see `assistant.llm.prose`), or None when there is nothing to rewrite.
     """
     answer = ctx.answer
     if library.settings.llm == "none" or answer is None or answer.refused or answer.route == "advisor":
         return None
-    from assistant.llm import rewrite_as_prose
-
     return rewrite_as_prose(library, ctx)
 
 
-STEPS: tuple[Callable[[Any, Context], Iterator[str] | None], ...] = (
-    resolve_follow_up, choose_regime, route, retrieve, compose, write_prose, check)
-
-
-def regime_line(regime: Regime, passages: list[Any]) -> str:
-    """The closing line of every answer: the regime, why, and the date of each text quoted."""
-    dates = sorted({f"{p.doc_short} as at {p.version_date or 'undated'}" for p in passages})
-    return f"Regime: {regime.label} — {regime.reason}. Texts: {'; '.join(dates)}."
+STEPS: tuple[Callable[[Sources, Context], Iterator[str] | None], ...] = (
+    resolve_follow_up, choose_regime, route, retrieve, refuse, compose, write_prose, check)
 
 
 def iter_pipeline(library: Any, question: str, conversation: Conversation | None = None,
                   as_at: str | None = None, regime: str = "auto", kinds: tuple[str, ...] = (),
                   access: tuple[str, ...] = ACCESS_LEVELS) -> Iterator[str | Context]:
-    """Run every step, passing on any partial answer text a step streams; the last item is the context."""
+    """Run the steps until one stops the run, passing on any partial answer text a step streams; the
+    last item is the context. `library` is a Library or one of its snapshots."""
+    library = library.snapshot()
     conversation = conversation if conversation is not None else Conversation()
     ctx = Context(question=question.strip(), conversation=conversation, setting_regime=regime or "auto",
                   as_at=as_at or None, kinds=tuple(kinds), access=tuple(access))
@@ -202,6 +152,8 @@ def iter_pipeline(library: Any, question: str, conversation: Conversation | None
         if partial is not None:
             yield from partial
         ctx.timings_ms[step.__name__] = round((time.perf_counter() - started) * 1000, 1)
+        if ctx.stopped:
+            break
     assert ctx.answer is not None
     ctx.answer.timings_ms = ctx.timings_ms
     conversation.turns.append(Turn(ctx.question, ctx.resolved_question, ctx.answer))
@@ -221,4 +173,14 @@ def answer_question(library: Any, question: str, **kwargs: Any) -> Answer:
     return answer
 
 
-__all__ = ["answer_question", "Conversation", "BOTH", "STEPS"]
+def stream_answer(library: Any, question: str, **kwargs: Any) -> Iterator[str | Answer]:
+    """Answer a question for a streaming UI: draft text while the model writes, then the checked Answer.
+
+    Items before the last are `str`, each the model's whole draft so far — unchecked, so show it as
+    provisional and replace it. The last item is always the `Answer` (checked prose, or the quoted
+    answer with a notice), which must replace the draft. Without an LLM configured, or when the
+    question is refused or goes to the advisor, the Answer is the only item. `kwargs` are those of
+    `Library.ask` (conversation, as_at, regime, kinds, access); the turn is added to the conversation.
+    """
+    for item in iter_pipeline(library, question, **kwargs):
+        yield item.answer if isinstance(item, Context) else item

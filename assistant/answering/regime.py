@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
+
+from ingest.figures import first_date
 
 COMMENCEMENT = date(2025, 2, 24)
 ACT = "PA 2023"
@@ -18,11 +21,6 @@ BOTH = "both"
 # The provisions the regime rule rests on: SI 2024/716 reg. 2 (commencement) and reg. 5 (PCR 2015 saved).
 RULE_PASSAGES = ("uksi-2024-716/reg-2", "uksi-2024-716/reg-5/1", "uksi-2024-716/reg-5/3", "uksi-2024-716/reg-5/4")
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), start=1)}
-_ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
-_TEXT_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (" + "|".join(_MONTHS) + r") (20\d\d)\b", re.I)
-_MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r") (20\d\d)\b", re.I)
 _NAMES_PCR = re.compile(r"\b(PCR(?: ?2015)?|Public Contracts Regulations(?: 2015)?|2015 Regulations|"
                         r"OJEU|old regime|previous regime|light[- ]touch regime)\b", re.I)
 _NAMES_ACT = re.compile(r"\b(Procurement Act(?: 2023)?|PA ?2023|PA23|2023 Act|the Act|Procurement Regulations 2024|"
@@ -32,7 +30,11 @@ _ASKS_REGIME = re.compile(
     r"(?:the )?(?:new |Procurement )?(?:Act|regime|rules)|(?:go|went|goes) live|came into force|come into force|"
     r"commencement|transitional|saving provisions?|still (?:apply|applies|follow|use|run)|continue to apply|"
     r"24(?:th)? February 2025)\b", re.I)
-_STARTED = re.compile(r"\b(start|started|starting|begun|began|commenc\w*|launch\w*|advertis\w*|publish\w*|issued?)\b", re.I)
+# The procurement's own events: when it started, was advertised, or its contract was let.
+_EVENT = re.compile(
+    r"\b(start(?:ed|ing)?|begun|began|commenc\w*|launch\w*|advertis\w*|publish\w*|issued?|posted|went out|"
+    r"let(?!\s+(?:us|me|them|you|it)\b)|awarded|signed|entered into|set up|put in place|procured|tendered|bought)\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,6 @@ class Regime:
     def label(self) -> str:
         return {ACT: "Procurement Act 2023", PCR: "Public Contracts Regulations 2015",
                 BOTH: "Procurement Act 2023 and Public Contracts Regulations 2015"}[self.name]
-
-
-def dates_in(text: str) -> list[date]:
-    found = []
-    for y, m, d in _ISO_DATE.findall(text):
-        found.append(date(int(y), int(m), int(d)))
-    for d, month, y in _TEXT_DATE.findall(text):
-        found.append(date(int(y), _MONTHS[month.lower()], int(d)))
-    if not found:
-        for month, y in _MONTH_YEAR.findall(text):
-            found.append(date(int(y), _MONTHS[month.lower()], 1))
-    return found
 
 
 def asks_which_regime(question: str) -> bool:
@@ -84,16 +74,42 @@ def named_regime(text: str) -> Regime | None:
     return None
 
 
+def event_date(question: str) -> tuple[date, str] | None:
+    """The date of the procurement's own events the question gives ("awarded in 2021", "we published
+    the notice on 17 February 2025", "started in January 2025"), with the words that gave it.
+
+    A contract let or a procurement begun before 24 February 2025 stays under PCR 2015, changes to
+    it included (SI 2024/716 reg. 5), so these dates decide the regime.
+    """
+    for event in _EVENT.finditer(question):
+        window = question[max(0, event.start() - 40):event.end() + 90]
+        written = first_date(window)
+        if written is not None:
+            return written.day, f"{event[0]} … {written.text}"
+        if year := _YEAR.search(window):
+            # A year alone: its first day, except the year of the switch, which it cannot place.
+            if int(year[0]) != COMMENCEMENT.year:
+                return date(int(year[0]), 1, 1), f"{event[0]} … {year[0]}"
+    return None
+
+
 def decide_regime(question: str, setting: str = "auto", as_at: str | None = None) -> Regime:
+    """The regime from the facts: a date of the procurement's events in the question first, then a
+    regime it names, the setting, the date field, and last the Act."""
     named = named_regime(question)
+    event = event_date(question)
+    if event is not None:
+        day, words = event
+        name = regime_for_date(day)
+        reason = (f"the question dates the procurement (“{words}”): {day.isoformat()} is "
+                  f"{'before' if name == PCR else 'on or after'} 24 February 2025 (SI 2024/716)")
+        if named is not None and named.name not in (name, BOTH):
+            reason += f"; it also names the {named.label}, but the date decides"
+        if as_at and regime_for_date(date.fromisoformat(as_at)) != name:
+            reason += f"; the date field says {as_at}, but the question's own date wins"
+        return Regime(name, reason, day.isoformat())
     if named is not None:
         return named
-    days = dates_in(question) if _STARTED.search(question) else []
-    if days:
-        day = days[0]
-        name = regime_for_date(day)
-        return Regime(name, f"the procurement starts on {day.isoformat()}, "
-                            f"{'before' if name == PCR else 'on or after'} 24 February 2025", day.isoformat())
     if setting in (ACT, PCR):
         return Regime(setting, f"the regime was set to {setting}")
     if as_at:
@@ -102,3 +118,10 @@ def decide_regime(question: str, setting: str = "auto", as_at: str | None = None
         return Regime(name, f"the procurement started on {day.isoformat()}, "
                             f"{'before' if name == PCR else 'on or after'} 24 February 2025", day.isoformat())
     return Regime(ACT, "no start date given: assuming a procurement started on or after 24 February 2025")
+
+
+def regime_line(regime: Regime, passages: list[Any]) -> str:
+    """The closing line of every answer: the regime, why, and the date of each text quoted."""
+    dates = sorted({f"{p.doc_short} as at {p.version_date}" if p.version_date else f"{p.doc_short} (date not stated)"
+                    for p in passages})
+    return f"Regime: {regime.label} — {regime.reason}. Texts: {'; '.join(dates)}."

@@ -6,7 +6,10 @@ When a question hinges on a defined term, the interpretation provision is a cand
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 from ingest.passage import Passage
 
@@ -44,3 +47,17 @@ class Definitions:
     def ranking(self, question: str) -> list[str]:
         """Passage ids defining the question's terms, the most specific term first."""
         return list(dict.fromkeys(pid for term in self.terms_in(question) for pid in self.defining[term]))
+
+
+GLOSSARY = Path(__file__).with_name("glossary.toml")
+
+
+@lru_cache(maxsize=1)
+def _terms() -> tuple[tuple[re.Pattern[str], str], ...]:
+    terms = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))["terms"]
+    return tuple((re.compile(rf"\b{re.escape(k)}\b", re.I), v) for k, v in terms.items())
+
+
+def expand_query(query: str) -> str:
+    additions = [words for pattern, words in _terms() if pattern.search(query)]
+    return f"{query} {' '.join(additions)}" if additions else query

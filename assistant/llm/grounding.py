@@ -16,65 +16,40 @@ previous instructions …") are never counted as support: a passage is data, wha
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 
-from assistant.answer import units
-from ingest.passage import Passage, normalise_space
+from assistant.answering.compose import units
+from ingest.figures import dates_in, numbers_in
+from ingest.passage import Passage
 from ingest.references import Reference, ReferenceFinder
-from ingest.store import tokenize
+from ingest.textutil import normalise_space, tokenize
 
-DEFAULT_SUPPORT_THRESHOLD = 0.5
 NOTICE_CHARS = 160
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[A-Z“\"‘(£])")
 _BULLET = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
 _LAST_WORD = re.compile(r"(\S+)$")
+
+
 # Words an answer uses to attribute or connect, which say nothing about what a passage holds.
 _FRAME_WORDS = frozenset("under according provide provides provided say says said state states also so however "
                          "therefore thus mean means set sets out".split())
+
+
 STEM_CHARS = 5
 _ABBREVIATIONS = frozenset("e.g. i.e. etc. cf. viz. para. paras. reg. regs. s. ss. art. arts. sch. no. nos. "
                            "pt. ch. v. vs. approx. mr. mrs. ms. dr.".split())
+
+
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|rules|prompts?|directions)\b"
     r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\b(?:as\s+an?|dear)\s+(?:ai|language\s+model|assistant)\b",
     re.I)
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
-_MONTH = "(" + "|".join(_MONTHS) + ")"
-_DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(\d{{4}})\b", re.I)
-_DATE_MY = re.compile(rf"\b{_MONTH},?\s+(\d{{4}})\b", re.I)
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion|bn|m|k)\b)?", re.I)
-_ANY_NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion|bn|m|k)\b)?", re.I)
-_SCALE = {"million": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9, "k": 10**3}
-_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
-# "one" is left out: as a pronoun ("one of the following") it is rarely a figure.
-_NUMBER_WORD = re.compile(
-    rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(w for w in _UNITS if _UNITS[w] < 10)}))?"
-    rf"|({'|'.join(w for w in _UNITS if w != 'one')}))\b", re.I)
-
-
-def support_threshold() -> float:
-    """The calibrated support threshold (see evals/calibrate_support.py)."""
-    from assistant.chat import CALIBRATION
-
-    try:
-        return float(json.loads(CALIBRATION.read_text())["support_threshold"])
-    except (FileNotFoundError, KeyError, ValueError):
-        return DEFAULT_SUPPORT_THRESHOLD
-
-
-# ---- sentences and markers -------------------------------------------------------------------
 
 def split_sentences(reply: str) -> list[tuple[int, str]]:
     """(paragraph, sentence) pairs. A marker written after the full stop ("… days. [1]") stays with its sentence."""
@@ -121,53 +96,13 @@ def spans(text: str) -> list[str]:
     return list(dict.fromkeys([*units(text), *(sentence for _, sentence in split_sentences(text))]))
 
 
-# ---- figures -----------------------------------------------------------------------------------
-
-def _decimal(number: str, scale: str | None = None) -> str:
-    try:
-        value = Decimal(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
-    except InvalidOperation:
-        return number
-    return format(value.normalize(), "f")
-
-
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with these stretches (the provisions and instruments a claim names) blanked out."""
     chars = list(text)
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
 
-
-def dates_in(text: str) -> tuple[set[str], str]:
-    """Dates as "YYYY-MM-DD" or "YYYY-MM", and the text with them blanked out."""
-    found: set[str] = set()
-    spans: list[tuple[int, int]] = []
-    for m in _DATE_DMY.finditer(text):
-        found.add(f"{m[3]}-{_MONTHS.index(m[2].lower()) + 1:02d}-{int(m[1]):02d}")
-        spans.append(m.span())
-    text = _blank(text, spans)
-    spans = []
-    for m in _DATE_MY.finditer(text):
-        found.add(f"{m[2]}-{_MONTHS.index(m[1].lower()) + 1:02d}")
-        spans.append(m.span())
-    for m in _DATE_ISO.finditer(text):
-        found.add(f"{m[1]}-{m[2]}-{m[3]}")
-        spans.append(m.span())
-    return found, _blank(text, spans)
-
-
-def numbers_in(text: str, pattern: re.Pattern[str] = _NUMBER) -> set[str]:
-    """Numbers, money amounts and percentages, normalised: "£5 million", "£5,000,000" → "5000000"; "eight" → "8"."""
-    found = {_decimal(m[1], m[2]) for m in pattern.finditer(text)}
-    for m in _NUMBER_WORD.finditer(text):
-        if m[1]:
-            found.add(str(_TENS[m[1].lower()] + (_UNITS[m[2].lower()] if m[2] else 0)))
-        else:
-            found.add(str(_UNITS[m[3].lower()]))
-    return found
-
-
-# ---- the checker --------------------------------------------------------------------------------
 
 @dataclass
 class SentenceCheck:
@@ -218,7 +153,7 @@ class Checker:
             dates, _ = dates_in(text)
             vectors = np.asarray(self.embeddings.embed_documents(quotable), dtype=np.float32)
             self._evidence[passage.passage_id] = _Evidence(
-                spans=quotable, vectors=vectors, terms=content_terms(text), numbers=numbers_in(text, _ANY_NUMBER),
+                spans=quotable, vectors=vectors, terms=content_terms(text), numbers=numbers_in(text, within_words=True),
                 dates=dates, text=normalise_space(text).lower(),
                 # Led by its own label, so "subsection (3)" in the text resolves as the passage means it.
                 references=self.finder.find("\n".join([passage.citation, *quotable]), default_doc=passage.doc_id))
@@ -234,7 +169,7 @@ class Checker:
         evidence = self.evidence(passage)
         similarity = float(np.max(evidence.vectors @ claim_vector)) if len(evidence.vectors) else 0.0
         named = [(r.start, r.end) for r in self.finder.find(claim, default_doc=passage.doc_id) if r.doc_id]
-        terms = content_terms(_blank(claim, named))
+        terms = content_terms(_without(claim, named))
         coverage = len(terms & evidence.terms) / len(terms) if terms else 0.0
         return round((max(similarity, 0.0) + coverage) / 2, 4)
 
@@ -249,7 +184,7 @@ class Checker:
             checked_spans.append((ref.start, ref.end))
             if not any(self._names(ref, p, e) for p, e in zip(passages, evidence)):
                 missing.append(ref.text)
-        dates, rest = dates_in(_blank(claim, checked_spans))
+        dates, rest = dates_in(_without(claim, checked_spans))
         missing += sorted(d for d in dates if not any(d in e.dates for e in evidence))
         missing += sorted(n for n in numbers_in(rest) if not any(n in e.numbers for e in evidence))
         return missing

@@ -1,6 +1,6 @@
 """The paper checker: every legal reference in a decision paper, resolved and verified.
 
-For each reference the finder reads from a paper (assistant.paper reads the file and its
+For each reference the finder reads from a paper (assistant.papercheck.paper reads the file and its
 sentences) the report gives the sentence citing it, the cited provision (label, version date,
 deep link, text) and a verdict:
 
@@ -13,7 +13,7 @@ deep link, text) and a verdict:
   own paper                 the paper's own section ("section 1 above"), not a legal reference
 
 Quoted words and money amounts in the citing sentence are looked for in the cited text
-(assistant.wording); one that is not there is flagged with the version date of the text it was
+(assistant.papercheck.wording); one that is not there is flagged with the version date of the text it was
 compared with. An instrument counts as indexed whole unless its indexed text starts after its
 first section or refers to a section or schedule of itself that is not indexed: PRSRA 2011
 s.1(10) "Schedule 1 … has effect" shows that extract lacks Sch.1. A decision paper is numbered
@@ -29,13 +29,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.paper import Sentences, read_paper, squeezed
-from assistant.wording import Wording, appears, closest_wording, figures, quotes
+from assistant.papercheck.paper import Sentences, read_paper, squeezed
+from assistant.papercheck.wording import (
+    Wording,
+    appears,
+    closest_wording,
+    figures,
+    quotes,
+)
 from ingest.document import ACCESS_LEVELS, DocumentInfo
-from ingest.legislation import _label_level as label_level
-from ingest.passage import Passage, Provision, normalise_space
+from ingest.parsers.plain import PageOf
+from ingest.passage import Passage, Provision, label_level
 from ingest.references import Reference, enclosing_unit
-from ingest.text import PageOf
+from ingest.textutil import normalise_space
 
 RESOLVED = "resolved"
 NOT_IN_CORPUS = "not in corpus"

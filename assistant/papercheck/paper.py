@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ingest.document import IngestError
-from ingest.html import html_to_text
-from ingest.passage import normalise_space
-from ingest.pdf import join_pages, pdf_pages
-from ingest.text import PageOf, decode_text
+from ingest.parsers.html import html_to_text
+from ingest.parsers.pdf import join_pages, pdf_pages
+from ingest.parsers.plain import PageOf, decode_text
+from ingest.textutil import normalise_space
 
 READABLE = (".pdf", ".html", ".htm", ".txt", ".text", ".md", ".markdown")
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from ingest.passage import normalise_space
+from ingest.figures import money_in
+from ingest.textutil import normalise_space
 
 _QUOTED = re.compile(r"“(?P<curly>[^“”]{1,1500})”|\"(?P<straight>[^\"]{1,1500})\"")
 _DEFINITION_BEFORE = re.compile(r"\(\s*(?:(?:the|hereafter|hereinafter)\s+)*(?:(?:referred\s+to\s+as|called)\s+)?$",
@@ -24,12 +25,6 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _LABEL = re.compile(r"\d+[A-Z]{0,2}|[a-z]{1,3}|[A-Z]{1,2}")
 _QUOTE_STYLES = str.maketrans({**dict.fromkeys("“”„‟″", '"'), **dict.fromkeys("‘’‚‛′", "'"),
                                **dict.fromkeys("—–‑", "-"), "\u00a0": " "})
-_MONEY = re.compile(
-    r"(?P<pre>£|€|\bGBP|\bEUR)\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
-    r"(?:\s?(?P<mult>million|bn|billion|m|k)\b)?"
-    r"|(?P<num2>\d{1,3}(?:,\d{3})+|\d+)(?P<dec2>\.\d+)?\s?(?P<post>EUR|euros?|GBP|pounds)\b")
-_CURRENCY = {"£": "GBP", "GBP": "GBP", "pounds": "GBP", "€": "EUR", "EUR": "EUR", "euro": "EUR", "euros": "EUR"}
-_MULTIPLIER = {"k": 1_000, "m": 1_000_000, "million": 1_000_000, "bn": 1_000_000_000, "billion": 1_000_000_000}
 
 
 @dataclass(frozen=True)
@@ -37,6 +32,9 @@ class Wording:
     kind: str
     text: str
     start: int  # offset in the paper
+    # A figure's sum as read in its sentence: "£3" in "£3-4 million" is ("GBP", 3000000), which its
+    # words alone would not say.
+    amount: tuple[str, Decimal] | None = None
 
 
 def quotes(sentence: str, offset: int) -> list[Wording]:
@@ -51,20 +49,9 @@ def quotes(sentence: str, offset: int) -> list[Wording]:
 
 
 def figures(sentence: str, offset: int) -> list[Wording]:
-    return [Wording("figure", normalise_space(m.group()), offset + m.start()) for m in _MONEY.finditer(sentence)]
-
-
-def amounts(text: str) -> set[tuple[str, Decimal]]:
-    """Every money amount in the text as (currency, value)."""
-    found = set()
-    for m in _MONEY.finditer(text):
-        currency = _CURRENCY[m["pre"] or m["post"]]
-        try:
-            value = Decimal(((m["num"] or m["num2"]) + (m["dec"] or m["dec2"] or "")).replace(",", ""))
-        except InvalidOperation:
-            continue
-        found.add((currency, value * _MULTIPLIER.get(m["mult"] or "", 1)))
-    return found
+    """Sums of money in a currency (ingest.figures reads them), each with its amount."""
+    return [Wording("figure", normalise_space(m.text), offset + m.span[0], (m.currency, m.amount))
+            for m in money_in(sentence)]
 
 
 def _plain(text: str) -> str:
@@ -157,5 +144,5 @@ def appears(item: Wording, text: str) -> str | None:
     """"verbatim" or "words" when the quote or figure is in the text (see `quote_in`), else None."""
     if item.kind == "quote":
         return quote_in(item.text, text)
-    wanted = amounts(item.text)
-    return "verbatim" if wanted and wanted <= amounts(text) else None
+    found = {(m.currency, m.amount) for m in money_in(text)}
+    return "verbatim" if item.amount is not None and item.amount in found else None

@@ -1,8 +1,11 @@
 """The JSON HTTP API, served beside the chat UI: POST /api/ask, GET /api/health, GET /api/documents.
 
-Requests are checked field by field and every refusal says which field and why. When a users
-file is configured, every route but /api/health needs HTTP Basic auth with the same users as the
-UI, and the user's role decides which documents are searched and listed.
+Requests are checked field by field and every refusal says which field and why; every text in a
+request, down to the passages of an answer record sent back as conversation, is bounded in size,
+nesting and Unicode before anything reads it. When a users file is configured, every route but
+/api/health needs HTTP Basic auth with the same users (and the same backoff) as the UI, the user's
+role decides which documents are searched and listed, and /api/health gives counts only to a
+signed-in user.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,13 +22,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.audit import LOCAL_USER, Asker
-from assistant.chat import Conversation
-from assistant.users import ACCESS_BY_ROLE, User, Users
+from assistant.accounts.audit import LOCAL_USER, Asker
+from assistant.accounts.signin import SignIn, SignInRefused
+from assistant.accounts.users import ACCESS_BY_ROLE, User
+from assistant.answering.records import Conversation
 from ingest.document import KINDS
 
 MAX_QUESTION_CHARS = 2000
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a conversation of several answers with their passages fits easily
+# Every other text in a request (an earlier question as resolved, a cited passage in an answer record)
+# is at most this: more than any passage holds, and little to read or answer with.
+MAX_TEXT_CHARS = 50_000
+# An answer record sent back inside a conversation nests about ten deep.
+MAX_JSON_DEPTH = 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
 REGIMES = ("auto", "PA 2023", "PCR 2015")
 ASK_FIELDS = ("question", "as_at", "regime", "kinds", "conversation")
 
@@ -51,12 +62,51 @@ class AskRequest:
 def check_question(value: Any) -> str:
     if not isinstance(value, str):
         raise BadRequest(f"question: expected a string, got {type(value).__name__}", "question")
+    check_unicode(value, "question")
     question = value.strip()
     if not question:
         raise BadRequest("question: is empty", "question")
     if len(question) > MAX_QUESTION_CHARS:
         raise BadRequest(f"question: {len(question)} characters; at most {MAX_QUESTION_CHARS}", "question")
     return question
+
+
+def check_unicode(text: str, where: str) -> None:
+    """A lone surrogate (JSON's "\\ud800") is not a character: nothing downstream can read or store it."""
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise BadRequest(f"{where}: not valid Unicode (a lone surrogate at character {bad.start() + 1})",
+                         _field(where), status=400)
+
+
+def check_texts(data: Any) -> None:
+    """Every string and key in the request: valid Unicode, at most MAX_TEXT_CHARS (the question at most
+    MAX_QUESTION_CHARS), nested at most MAX_JSON_DEPTH deep. Walked without recursion."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"{where}: nested more than {MAX_JSON_DEPTH} deep", _field(where), status=400)
+        if isinstance(value, str):
+            _check_text(value, where)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, f"{where} (a key)" if where else "a key")
+                stack.append((item, f"{where}.{key}" if where else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+
+
+def _check_text(text: str, where: str) -> None:
+    check_unicode(text, where)
+    limit = MAX_QUESTION_CHARS if where == "question" else MAX_TEXT_CHARS
+    if len(text) > limit:
+        raise BadRequest(f"{where}: {len(text)} characters; at most {limit}", _field(where))
+
+
+def _field(where: str) -> str:
+    """The top-level field a place in the request belongs to: "conversation.turns[0].question" → "conversation"."""
+    return re.split(r"[.\[ ]", where, maxsplit=1)[0] if where and not where.startswith("a key") else ""
 
 
 def check_as_at(value: Any) -> str | None:
@@ -109,6 +159,9 @@ def parse_ask(body: bytes) -> AskRequest:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the request body is not valid JSON ({exc})", status=400) from None
+    except RecursionError:
+        raise BadRequest(f"the request body is nested more than {MAX_JSON_DEPTH} deep", status=400) from None
+    check_texts(data)
     if not isinstance(data, dict):
         raise BadRequest(f"the request body must be a JSON object with a 'question', got {type(data).__name__}",
                          status=400)
@@ -122,14 +175,29 @@ def parse_ask(body: bytes) -> AskRequest:
                       conversation=check_conversation(data.get("conversation")))
 
 
-def basic_auth_user(users: Users, header: str | None) -> User:
+class TooManyFailures(BadRequest):
+    def __init__(self, refused: SignInRefused) -> None:
+        super().__init__(str(refused), status=429)
+        self.retry_after = refused.retry_after
+
+
+def basic_credentials(header: str | None) -> tuple[str, str]:
+    """(name, password) from an HTTP Basic Authorization header."""
     if not header or not header.lower().startswith("basic "):
         raise BadRequest("sign-in required: send HTTP Basic auth with a user from the users file", status=401)
     try:
         name, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise BadRequest("the Authorization header is not valid HTTP Basic auth", status=401) from None
-    user = users.authenticate(name, password)
+    return name, password
+
+
+async def basic_auth_user(signin: SignIn, header: str | None, address: str) -> User:
+    name, password = basic_credentials(header)
+    try:
+        user = await signin.check_async(name, password, address, "api")
+    except SignInRefused as exc:
+        raise TooManyFailures(exc) from None
     if user is None:
         raise BadRequest("unknown user or wrong password", status=401)
     return user
@@ -148,28 +216,32 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def api_router(library: Any, users: Users | None) -> APIRouter:
+def api_router(library: Any, signin: SignIn | None) -> APIRouter:
+    """`signin`: None when there is no users file (everyone is the single local user)."""
     router = APIRouter(prefix="/api")
 
-    def asker_for(request: Request) -> Asker:
-        if users is None:
+    async def asker_for(request: Request) -> Asker:
+        if signin is None:
             return Asker(LOCAL_USER, "admin", "api")
-        user = basic_auth_user(users, request.headers.get("authorization"))
+        address = request.client.host if request.client else ""
+        user = await basic_auth_user(signin, request.headers.get("authorization"), address)
         return Asker(user.name, user.role, "api")
 
-    def access_for(request: Request) -> tuple[str, ...]:
-        return ACCESS_BY_ROLE[asker_for(request).role]
+    async def access_for(request: Request) -> tuple[str, ...]:
+        return ACCESS_BY_ROLE[(await asker_for(request)).role]
 
     def refused(exc: BadRequest) -> JSONResponse:
         response = exc.response()
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Basic realm="cga", charset="UTF-8"'
+        if isinstance(exc, TooManyFailures):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @router.post("/ask")
     async def ask(request: Request) -> JSONResponse:
         try:
-            asker = await run_in_threadpool(asker_for, request)
+            asker = await asker_for(request)
             req = parse_ask(await _read_body(request))
         except BadRequest as exc:
             return refused(exc)
@@ -179,17 +251,26 @@ def api_router(library: Any, users: Users | None) -> APIRouter:
         return JSONResponse(answer.to_dict())
 
     @router.get("/health")
-    def health() -> dict[str, Any]:
-        index = library.index
-        return {"status": "ok", "index_version": index.version, "documents": len(index.documents),
-                "passages": len(index.passages)}
-
-    @router.get("/documents")
-    def documents(request: Request) -> Any:
+    async def health(request: Request) -> Any:
+        """Status and index version for anyone (a load balancer's probe); the counts, at the user's own
+        access, only with sign-in: they would say how much is restricted."""
+        if signin is not None and "authorization" not in request.headers:
+            return {"status": "ok", "index_version": (await run_in_threadpool(library.snapshot)).index.version}
         try:
-            access = access_for(request)
+            access = await access_for(request)
         except BadRequest as exc:
             return refused(exc)
-        return {"documents": [d for d in library.stats(access)["documents"] if d["access"] in access]}
+        stats = await run_in_threadpool(library.stats, access)
+        return {"status": "ok", "index_version": stats["version"],
+                "documents": sum(d["access"] in access for d in stats["documents"]), "passages": stats["passages"]}
+
+    @router.get("/documents")
+    async def documents(request: Request) -> Any:
+        try:
+            access = await access_for(request)
+        except BadRequest as exc:
+            return refused(exc)
+        stats = await run_in_threadpool(library.stats, access)
+        return {"documents": [d for d in stats["documents"] if d["access"] in access]}
 
     return router

@@ -1,35 +1,50 @@
 """The chat a commissioner, a new member of staff and a lawyer all use, and the server that runs it.
 
-`cga serve` runs one FastAPI app on one port: the JSON API under /api (assistant/api.py) and the
+`cga serve` runs one FastAPI app on one port: the JSON API under /api (assistant/web/api.py) and the
 Gradio UI at /. Handlers are methods of `ChatApp`, plain functions of their inputs, so tests call
 them directly; `build_blocks` only wires them to components. Nothing here reaches the network:
-the theme uses system fonts and analytics are off.
+the theme uses system fonts and analytics are off. What the mounted Gradio app does not check for
+itself (whose session, whose uploads) is checked in front of it by `assistant.web.guard`.
 """
 
 from __future__ import annotations
 
 import html
-import importlib.util
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.requests import HTTPConnection
+from starlette.routing import Mount
 
-from assistant.answer import Answer
-from assistant.api import BadRequest, api_router, check_as_at, check_question
-from assistant.audit import LOCAL_USER, Asker
-from assistant.chat import Conversation
+from assistant.accounts.audit import LOCAL_USER, Asker
+from assistant.accounts.feedback import Feedback, FeedbackStore, feedback_path
+from assistant.accounts.signin import SignIn, SignInRefused
+from assistant.accounts.uploads import UploadError, add_upload
+from assistant.accounts.users import ACCESS_BY_ROLE, Users
+from assistant.answering.records import Answer, Conversation
 from assistant.config import Settings
-from assistant.feedback import Feedback, FeedbackStore, feedback_path
 from assistant.library import Library
-from assistant.render import answer_as_text, conversation_as_markdown, conversation_html
-from assistant.uploads import UploadError, add_upload
-from assistant.users import ACCESS_BY_ROLE, Users
+from assistant.web.api import BadRequest, api_router, check_as_at, check_question
+from assistant.web.checker_tab import build_checker_tab
+from assistant.web.guard import (
+    CLIENT_ADDRESS,
+    GradioGuard,
+    NotYourUpload,
+    SessionOwners,
+    Uploads,
+)
+from assistant.web.render import (
+    answer_as_text,
+    conversation_as_markdown,
+    conversation_html,
+)
 from ingest.document import ACCESS_LEVELS, KINDS
-from ingest.parsers import SUPPORTED
+from ingest.parse import SUPPORTED
 
 STATIC = Path(__file__).with_name("static")
 REGIME_CHOICES = [("Decide from the question and date", "auto"), ("Procurement Act 2023", "PA 2023"),
@@ -110,6 +125,7 @@ class ChatApp:
         self.feedback = FeedbackStore(feedback_path(settings.data_dir))
         # Exports live as long as the server; Gradio serves its own copies (cleared by delete_cache).
         self._exports = tempfile.TemporaryDirectory(prefix="cga-exports-")
+        self.uploads = Uploads()  # filled by the guard in front of Gradio's upload route
 
     def viewer(self, request: gr.Request | None) -> Viewer:
         if self.users is None:
@@ -120,6 +136,18 @@ class ChatApp:
             # Gradio's login guards every route; only a request that went around it gets here.
             raise gr.Error("You are not signed in as a known user; sign in again.")
         return Viewer(user.name, user.role, signed_in=True)
+
+    def received(self, file: str, request: gr.Request | None) -> Path:
+        """The file a file input was given, if this user uploaded it: never any other file on the server."""
+        return self.uploads.owned(self.viewer(request).name, file)
+
+    def upload_quota(self, name: str) -> int | None:
+        """What a user's uploads may hold on the server at once: administrators add documents, others only
+        check papers."""
+        if self.users is None:
+            return None  # the single local user is an administrator
+        user = self.users.by_name.get(name)
+        return None if user is not None and user.role == "admin" else self.settings.upload_quota_bytes
 
     # Ask tab
 
@@ -212,11 +240,9 @@ class ChatApp:
             f"<tr><td>{html.escape(d['short'])}</td><td>{html.escape(d['title'])}</td><td>{html.escape(d['kind'])}</td>"
             f"<td>{html.escape(d['version_date'])}</td><td>{html.escape(d['access'])}</td>"
             f'<td class="cga-num">{d["passages"]:,}</td></tr>' for d in docs)
-        hidden = len(stats["documents"]) - len(docs)
-        note = f" {hidden} document(s) above your access level are not listed." if hidden else ""
         return (f'<p>{len(docs)} documents, {sum(d["passages"] for d in docs):,} passages. Index version '
                 f'{html.escape(stats["version"])}, built {html.escape(str(stats["built"]))}, embedding model '
-                f'{html.escape(str(stats["model"]))}.{note}</p>'
+                f'{html.escape(str(stats["model"]))}.</p>'
                 '<table class="cga-table"><caption>Documents the assistant answers from</caption><thead><tr>'
                 '<th scope="col">Cited as</th><th scope="col">Title</th><th scope="col">Kind</th>'
                 '<th scope="col">Text as at</th><th scope="col">Access</th><th scope="col">Passages</th>'
@@ -232,7 +258,10 @@ class ChatApp:
             return _status("Only administrators can add documents."), gr.update()
         if not file:
             return _status("Choose a file to add first."), gr.update()
-        path = Path(file)
+        try:
+            path = self.received(file, request)
+        except NotYourUpload as exc:
+            return _status(f"Not added. {exc}"), gr.update()
 
         def report(fraction: float, stage: str) -> None:
             if progress is not None:
@@ -307,7 +336,7 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
             with gr.Tab("Index", id="index"):
                 index_table = gr.HTML(elem_id="cga-index")
                 with gr.Row():
-                    refresh_button = gr.Button("Refresh", size="sm", scale=0, min_width=120)
+                    refresh_button = gr.Button("Refresh", size="sm", scale=0, min_width=120, elem_id="cga-index-refresh")
                 with gr.Group(visible=False) as upload_group:
                     gr.HTML(f"<h2>Add a document</h2><p>PDF, HTML, text or Markdown, up to "
                             f"{app.settings.max_upload_bytes / 1048576:.0f} MB. It is stored in the data folder, "
@@ -324,11 +353,8 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
                         upload_access = gr.Dropdown(list(ACCESS_LEVELS), value="internal", label="Who may read it")
                     upload_button = gr.Button("Add to the index", variant="primary", elem_id="cga-upload-button")
                 upload_status = gr.HTML(elem_id="cga-upload-status")
-            if importlib.util.find_spec("assistant.ui_checker") is not None:
-                from assistant.ui_checker import build_checker_tab
-
-                with gr.Tab("Check a paper", id="check"):
-                    build_checker_tab(app.library, lambda request: app.viewer(request).access)
+            with gr.Tab("Check a paper", id="check"):
+                build_checker_tab(app.library, lambda request: app.viewer(request).access, app.received)
 
         gr.HTML('<footer class="cga-footer">JSON API: <code>POST /api/ask</code>, <code>GET /api/documents</code>, '
                 '<code>GET /api/health</code> (see the README). Feedback is stored on this server.</footer>')
@@ -368,30 +394,64 @@ def build_app(settings: Settings, library: Library | None = None):
 
     library = library or Library(settings)
     users = Users.load(settings.users_file) if settings.users_file else None
+    signin = SignIn(users, library.audit, settings.signin_failures, settings.signin_backoff_seconds) if users else None
     chat = ChatApp(settings, library, users)
     api = FastAPI(title="Commissioning guidance assistant API", docs_url=None, redoc_url=None, openapi_url=None)
-    api.include_router(api_router(library, users))
+    api.include_router(api_router(library, signin))
     demo = build_blocks(chat).queue(default_concurrency_limit=ASK_CONCURRENCY)
-
-    def login(name: str, password: str) -> bool:
-        assert users is not None
-        return users.authenticate(name, password) is not None
-
-    return gr.mount_gradio_app(
-        api, demo, path="/", auth=login if users else None,
+    gr.mount_gradio_app(
+        api, demo, path="/", auth=_login(signin) if signin else None,
         auth_message=("<strong>Commissioning guidance assistant</strong><br>Sign in with the name and password "
                       "your administrator gave you.") if users else None,
         theme=THEME, css=(STATIC / "cga.css").read_text(encoding="utf-8"), footer_links=[], run_history=False,
         max_file_size=settings.max_upload_bytes, show_error=True, ssr_mode=False, mcp_server=False,
-        allowed_paths=[],
+        allowed_paths=[], app_kwargs={"openapi_url": None},  # Gradio's own app would publish /openapi.json
     )
+    # Gradio checks that a file a function receives came from its upload folder only once `has_launched`
+    # is set (gradio/processing_utils.py `_check_allowed`), which `launch()` does and mounting does not.
+    demo.has_launched = True
+    [gradio_app] = [route.app for route in api.routes if isinstance(route, Mount)]
+    api.add_middleware(GradioGuard, user_of=_gradio_user(gradio_app, users), uploads=chat.uploads,
+                       sessions=SessionOwners(2 * demo.state_session_capacity) if users else None,
+                       quota_of=chat.upload_quota)
+    return api
+
+
+def _login(signin: SignIn):
+    """Gradio's sign-in check, with backoff by name and by the caller's address. Async, so Gradio awaits it
+    and the scrypt runs off the event loop instead of stalling every other request."""
+    from fastapi import HTTPException
+
+    async def login(name: str, password: str) -> bool:
+        try:
+            user = await signin.check_async(name, password, CLIENT_ADDRESS.get(), "ui")
+        except SignInRefused as exc:
+            raise HTTPException(429, detail=str(exc).capitalize() + ".",
+                                headers={"Retry-After": str(exc.retry_after)}) from None
+        return user is not None
+
+    return login
+
+
+def _gradio_user(gradio_app: Any, users: Users | None) -> Callable[[HTTPConnection], str | None]:
+    """Who signed in to Gradio, read as Gradio reads it (routes.py `get_current_user`): its session
+    cookie names a token it issued at sign-in. Without a users file, everyone is the local user."""
+    cookies = (f"access-token-{gradio_app.cookie_id}", f"access-token-unsecure-{gradio_app.cookie_id}")
+
+    def user_of(connection: HTTPConnection) -> str | None:
+        if users is None:
+            return LOCAL_USER
+        token = next((connection.cookies[c] for c in cookies if c in connection.cookies), None)
+        return gradio_app.tokens.get(token)
+
+    return user_of
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     import uvicorn
 
+    from assistant.accounts.users import UsersFileError
     from assistant.library import open_library
-    from assistant.users import UsersFileError
 
     try:
         app = build_app(settings, open_library(settings))

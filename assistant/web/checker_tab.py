@@ -18,15 +18,34 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.checker import (AMBIGUOUS, DOES_NOT_EXIST, FOUND, NOT_FOUND, NOT_IN_CORPUS, CheckError, PaperChecker,
-                               PaperReport, ReferenceCheck, report_markdown)
-from assistant.paper import READABLE
+from assistant.papercheck.checker import (
+    AMBIGUOUS,
+    DOES_NOT_EXIST,
+    FOUND,
+    NOT_FOUND,
+    NOT_IN_CORPUS,
+    CheckError,
+    PaperChecker,
+    PaperReport,
+    ReferenceCheck,
+    report_markdown,
+)
+from assistant.papercheck.paper import READABLE
+from assistant.web.guard import NotYourUpload
 from ingest.document import ACCESS_LEVELS, IngestError
 
 HEADERS = ["#", "Page", "Reference", "Verdict", "Cited provision", "Text as at", "Flags"]
 _VERDICT_CLASS = {DOES_NOT_EXIST: "bad", AMBIGUOUS: "bad", NOT_IN_CORPUS: "unknown"}
 _CHECK_MARK = {FOUND: "✓", NOT_FOUND: "✗"}
 Access = Sequence[str] | Callable[[gr.Request | None], Sequence[str]]
+# Turns the file a file input was given into the path to read, or raises NotYourUpload.
+Received = Callable[[str, gr.Request | None], Path]
+
+
+def _local_file(file: str, request: gr.Request | None) -> Path:
+    """The tab on its own (a local run, one user): any file Gradio accepted. The chat app passes
+    `ChatApp.received`, which accepts only the user's own uploads."""
+    return Path(file)
 
 
 def _status(message: str, kind: str = "error") -> str:
@@ -47,10 +66,11 @@ def _marked(sentence: str, mark: tuple[int, int]) -> str:
 
 
 class CheckerTab:
-    def __init__(self, library: Any, access: Access = ACCESS_LEVELS) -> None:
+    def __init__(self, library: Any, access: Access = ACCESS_LEVELS, received: Received = _local_file) -> None:
         self.library = library
         self.checker = PaperChecker(library)
         self._access = access
+        self.received = received
 
     def access(self, request: gr.Request | None) -> tuple[str, ...]:
         return tuple(self._access(request) if callable(self._access) else self._access)
@@ -68,10 +88,9 @@ class CheckerTab:
         """→ report, table, status, reference picker, detail, export file."""
         if not file:
             return self._failed("Choose a file to check first.")
-        path = Path(file)
         try:
-            report = self.checker.check_file(path, self.access(request))
-        except (CheckError, IngestError) as exc:
+            report = self.checker.check_file(self.received(file, request), self.access(request))
+        except (CheckError, IngestError, NotYourUpload) as exc:
             return self._failed(f"Not checked. {exc}")
         return self._shown(report)
 
@@ -171,10 +190,10 @@ def reference_html(ref: ReferenceCheck) -> str:
             f'<section style="flex:1 1 22rem;min-width:0" aria-label="Cited provision">{right}</section></div>')
 
 
-def build_checker_tab(library: Any, access: Access = ACCESS_LEVELS) -> None:
+def build_checker_tab(library: Any, access: Access = ACCESS_LEVELS, received: Received = _local_file) -> None:
     """The tab's contents, inside an enclosing gr.Blocks / gr.Tab. `access`: the levels the reader may
-    see, or a function of the request giving them (for signed-in users)."""
-    tab = CheckerTab(library, access)
+    see, or a function of the request giving them (for signed-in users); `received`: see `Received`."""
+    tab = CheckerTab(library, access, received)
     private = {"api_visibility": "private"}
     report = gr.State(None)
     gr.HTML("<p>Finds every legal reference in a paper and shows the cited provision beside the sentence that "

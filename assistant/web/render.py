@@ -13,9 +13,8 @@ import re
 from datetime import datetime
 from urllib.parse import urlparse
 
-from assistant.answer import Answer, Citation
-from assistant.chat import Conversation
-from assistant.regime import Regime
+from assistant.answering.records import Answer, Citation, Conversation
+from assistant.answering.regime import Regime
 
 REGIME_PREFIX = "Regime:"
 RELATED_TITLE = "Possibly related passages (these do not answer the question)"
@@ -42,10 +41,14 @@ def split_regime(answer: Answer) -> tuple[str, str]:
 
 
 def trace_lines(answer: Answer) -> list[str]:
+    """The advisor's steps, one line each. Other trace entries (the model's `write_prose` check, with
+    no finding) are diagnostics for the record, not steps a reader follows."""
     lines = []
     for step in answer.trace:
+        if "finding" not in step:
+            continue
         marker = f" [{step['n']}]" if step.get("n") else ""
-        lines.append(f"{step.get('step', '')}: {step.get('finding', '')}{marker}")
+        lines.append(f"{step.get('step', '')}: {step['finding']}{marker}")
     return lines
 
 
@@ -61,8 +64,8 @@ def answer_as_text(answer: Answer) -> str:
     if answer.carried_over:
         lines += [answer.carried_over, ""]
     lines.append(body)
-    if answer.trace:
-        lines += ["", "Steps:"] + [f"{i}. {line}" for i, line in enumerate(trace_lines(answer), start=1)]
+    if steps := trace_lines(answer):
+        lines += ["", "Steps:"] + [f"{i}. {line}" for i, line in enumerate(steps, start=1)]
     lines += ["", regime]
     if answer.notices:
         lines += [""] + [f"Note: {n}" for n in answer.notices]
@@ -101,9 +104,8 @@ def answer_as_markdown(answer: Answer, number: int) -> str:
         parts.append(f"**No answer:** {_md_paragraphs(body)}")
     else:
         parts.append(_md_paragraphs(body))
-    if answer.trace:
-        parts.append("**Steps**\n\n" + "\n".join(f"{i}. {md_escape(line)}"
-                                                for i, line in enumerate(trace_lines(answer), start=1)))
+    if steps := trace_lines(answer):
+        parts.append("**Steps**\n\n" + "\n".join(f"{i}. {md_escape(line)}" for i, line in enumerate(steps, start=1)))
     parts.append(f"*{md_escape(regime)}*")
     parts += [f"**Note:** {md_escape(n)}" for n in answer.notices]
     if answer.citations:
@@ -213,10 +215,10 @@ def answer_html(answer: Answer, turn: int, latest: bool) -> str:
     parts.append(f'<p class="cga-regime">{html.escape(regime)}</p>')
     parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
     parts.append("</div>")
-    if answer.trace:
-        steps = "".join(f"<li>{_linked_html(line, turn, cited)}</li>" for line in trace_lines(answer))
+    if steps := trace_lines(answer):
+        items = "".join(f"<li>{_linked_html(line, turn, cited)}</li>" for line in steps)
         parts.append(f'<details class="cga-trace" open><summary><h3>How the advice was reached '
-                     f'({len(answer.trace)} steps)</h3></summary><ol>{steps}</ol></details>')
+                     f'({len(steps)} step{"s" if len(steps) > 1 else ""})</h3></summary><ol>{items}</ol></details>')
     if answer.citations:
         # The latest answer's first sources are open to read; the rest open from their [n] marker.
         parts.append(f'<div class="cga-sources"><h3>Sources ({len(answer.citations)})</h3>'

@@ -27,21 +27,21 @@ import gradio as gr
 import httpx
 import pytest
 
-from assistant.answer import Answer, verify
-from assistant.audit import LOCAL_USER, Asker, AuditLog
-from assistant.chat import Conversation
-from assistant.checker import PaperChecker, report_markdown
+from assistant.accounts.audit import LOCAL_USER, Asker, AuditLog
+from assistant.accounts.users import ACCESS_BY_ROLE, Users, add_user
+from assistant.answering.records import Answer, Conversation
+from assistant.answering.retrieve import MODES, SearchFilters
+from assistant.answering.verify import verify
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.library import Library, all_documents, chroma_client, embeddings_for
-from assistant.retrieve import MODES, SearchFilters
-from assistant.ui import ChatApp, build_app
-from assistant.users import ACCESS_BY_ROLE, Users, add_user
+from assistant.papercheck.checker import PaperChecker, report_markdown
+from assistant.web.app import ChatApp, build_app
 from ingest.corpus import sync
-from ingest.decisions import parse_decision
 from ingest.document import DocumentInfo
+from ingest.parsers.decisions import parse_decision
 from ingest.passage import Provision
 from ingest.pipeline import run_ingest
-from tests.conftest import MIRROR
+from tests.small_corpus import MIRROR
 
 PAPER = "pcd-9999"
 PART_TWO_PHRASE = "preferred bidder's price of £1,234,567"
@@ -390,7 +390,7 @@ def test_paper_checker_never_shows_part_two_below_admin(library):
 
 @pytest.fixture(scope="module")
 def api_base(corpus, library, users_file) -> Iterator[str]:
-    from tests.test_api import serve_in_thread
+    from tests.web.test_api import serve_in_thread
 
     yield from serve_in_thread(build_app(dataclasses.replace(corpus, users_file=users_file), library))
 

@@ -10,8 +10,14 @@ import sys
 
 import pytest
 
-from assistant.chat import Conversation
-from assistant.feedback import CSV_COLUMNS, MAX_COMMENT_CHARS, Feedback, FeedbackStore, feedback_path
+from assistant.accounts.feedback import (
+    CSV_COLUMNS,
+    MAX_COMMENT_CHARS,
+    Feedback,
+    FeedbackStore,
+    feedback_path,
+)
+from assistant.answering.records import Conversation
 
 STANDSTILL = "What is the mandatory standstill period under the Procurement Act 2023?"
 

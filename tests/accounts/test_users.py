@@ -10,7 +10,13 @@ import sys
 
 import pytest
 
-from assistant.users import Users, UsersFileError, add_user, check_password, hash_password
+from assistant.accounts.users import (
+    Users,
+    UsersFileError,
+    add_user,
+    check_password,
+    hash_password,
+)
 
 
 def test_hashes_are_salted_and_checked():

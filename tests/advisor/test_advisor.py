@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -17,10 +18,10 @@ from assistant.advisor.decide import decide
 from assistant.advisor.engine import regime_for, wants_advice
 from assistant.advisor.facts import Facts, extract_facts, money
 from assistant.advisor.rules import RulesError, load_rules, pounds
-from assistant.answer import verify
+from assistant.answering.regime import ACT, COMMENCEMENT, PCR
+from assistant.answering.verify import verify
 from assistant.config import PROJECT_ROOT
-from assistant.regime import ACT, COMMENCEMENT, PCR
-from ingest.passage import normalise_space
+from ingest.textutil import normalise_space
 
 HEADLINE = ("We are a sub-central authority buying £500,000 of victim support services, starting next month — "
             "which regime, is it above threshold, which procedures are open to us, and who must approve going "
@@ -253,13 +254,25 @@ def test_an_organisations_own_file_adds_rows_and_bad_rows_are_refused_by_name(tm
 
 @pytest.mark.parametrize("text,amount", [("£500k", 500_000), ("£500,000", 500_000), ("1.2m of goods", 1_200_000),
                                          ("half a million pounds", 500_000), ("£1.5 million", 1_500_000),
-                                         ("750,000 pounds", 750_000)])
+                                         ("750,000 pounds", 750_000), ("£5mn", 5_000_000),
+                                         ("£8.2m", Decimal("8200000")), ("£1,000,000.50", Decimal("1000000.50"))])
 def test_money(text, amount):
     assert money(text)[0] == amount
 
 
+def test_money_is_exact():
+    assert str(money("£1,000,000.5")[0]) == "1000000.50" and str(money("£8.2m")[0]) == "8200000"
+
+
 def test_no_money_in_dates_or_durations():
     assert money("starting 24 February 2025 for 5 months, 3 years") is None
+
+
+def test_a_sum_in_another_currency_is_not_taken_as_pounds(rules):
+    assert money("a €200,000 services contract") is None
+    facts = extract_facts("Is a €200,000 services contract above the threshold?", rules, TODAY)
+    assert (facts.value, facts.value_not_pounds) == (None, "€200,000")
+    assert extract_facts("£210,000 (about €240,000) of services", rules, TODAY).value == 210_000
 
 
 def test_facts_of_the_headline_question(rules):
@@ -279,6 +292,8 @@ def test_facts_of_the_headline_question(rules):
     ("a call-off from a framework", "framework", True), ("a utilities contract", "utilities", True),
     ("counselling for victims of crime", "service", "counselling"),
     ("starting 10 March 2026", "start", "2026-03-10"), ("starting in March", "start", "2027-03-01"),
+    ("starting 15/01/2027", "start", "2027-01-15"), ("from April 2, 2027", "start", "2027-04-02"),
+    ("from next month", "start", "2026-12-01"),
 ])
 def test_facts_read_from_words(rules, text, field, expected):
     assert getattr(extract_facts(text, rules, TODAY), field) == expected
@@ -380,7 +395,7 @@ def test_the_delegation_file_setting(tmp_path):
 
 
 def test_a_follow_up_changes_one_fact_and_keeps_the_rest(library):
-    from assistant.chat import Conversation
+    from assistant.answering.records import Conversation
 
     conversation = Conversation()
     library.ask(HEADLINE, conversation=conversation)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.regime import ACT, PCR
-from assistant.retrieve import SearchFilters
+from assistant.answering.regime import ACT, PCR
+from assistant.answering.retrieve import SearchFilters
 
 
 def citations(hits):
@@ -22,7 +22,7 @@ def test_standstill_period_finds_pa_section_51_in_the_top_3(library):
 
 
 def test_light_touch_regime_threshold_finds_pcr_reg_5_or_74_to_76_in_the_top_5(library):
-    from assistant.regime import named_regime
+    from assistant.answering.regime import named_regime
 
     query = "light touch regime threshold"
     hits = library.retriever.search(query, k=5, filters=SearchFilters(regime=named_regime(query).name))

@@ -14,15 +14,25 @@ import logging
 import socket
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
-from assistant.answer import Answer, Citation, Statement, verify
-from assistant.chat import run_pipeline
-from assistant.grounding import numbers_in, read_markers, renumber_markers, split_sentences
+from assistant.answering.pipeline import run_pipeline, stream_answer
+from assistant.answering.records import Answer, Citation, Statement
+from assistant.answering.verify import verify
 from assistant.library import Library
-from assistant.llm import SYSTEM_PROMPT, checked_prose, stream_answer
+from assistant.llm.client import SYSTEM_PROMPT
+from assistant.llm.grounding import (
+    Checker,
+    read_markers,
+    renumber_markers,
+    split_sentences,
+)
+from assistant.llm.prose import checked_prose
 from evals.harness import evaluate, load_items
-from tests.fake_llm_servers import Prompt, Reply, ScriptedServer
+from ingest.passage import Passage
+from ingest.references import ReferenceFinder
+from tests.llm.fake_llm_servers import Prompt, Reply, ScriptedServer
 
 TIMEOUT = 15.0  # for replies that should arrive: generous, the machine is shared
 SHORT_TIMEOUT = 1.5  # for the servers that stall
@@ -107,9 +117,15 @@ def test_sentences_keep_markers_written_after_the_full_stop_and_skip_abbreviatio
 
 
 def test_figures_are_normalised_so_a_restated_figure_still_matches() -> None:
-    assert numbers_in("£5 million, £207,720 and eight working days (50%)") == {"5000000", "207720", "8", "50"}
-    assert numbers_in("£5,000,000") == {"5000000"}
-    assert numbers_in("one of the following") == set()
+    class SameVector:
+        def embed_documents(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    passage = Passage("x/1", "x", "X", "1", "X s.1", (), "A contract worth £5,000,000 must be published by "
+                      "24 February 2025, within eight days.", "legislation", "public", "2024-01-01", "", (0, 0))
+    checker = Checker(SameVector(), ReferenceFinder([]), threshold=0.5)
+    assert checker.missing_facts("It is worth £5mn, published by 24 Feb 2025 within 8 days.", [passage]) == []
+    assert checker.missing_facts("It is worth £6m, published on 25/02/2025.", [passage]) == ["2025-02-25", "6000000"]
 
 
 # ---- fluent, checked answers -----------------------------------------------------------------------
@@ -284,7 +300,7 @@ def test_a_server_error_gives_the_quotes_and_is_logged(library: Library, llm_lib
                                                        server: ScriptedServer,
                                                        caplog: pytest.LogCaptureFixture) -> None:
     server.script = lambda prompt: Reply(status=500)
-    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+    with caplog.at_level(logging.WARNING, logger="assistant.llm.prose"):
         answer = llm_library.ask(STANDSTILL)
     assert_fell_back(answer, library, STANDSTILL, "answered with an error (500)")
     assert any("500" in r.getMessage() and server.url in r.getMessage() for r in caplog.records)
@@ -322,7 +338,7 @@ def test_openai_errors_give_the_quotes_and_never_log_the_key(library: Library, o
                                                              openai_server: ScriptedServer, reply: Reply,
                                                              notice: str, caplog: pytest.LogCaptureFixture) -> None:
     openai_server.script = lambda prompt: reply
-    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+    with caplog.at_level(logging.WARNING, logger="assistant.llm.prose"):
         answer = openai_library.ask(STANDSTILL)
     assert_fell_back(answer, library, STANDSTILL, notice)
     assert caplog.records, "the failure was not logged"

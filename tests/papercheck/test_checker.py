@@ -14,16 +14,34 @@ import gradio as gr
 import pytest
 from fpdf import FPDF
 
-from assistant.checker import (AMBIGUOUS, DOES_NOT_EXIST, FOUND, NOT_CHECKED, NOT_FOUND, NOT_IN_CORPUS, OWN_PAPER,
-                               RESOLVED, CheckError, PaperChecker, PaperReport, ReferenceCheck, report_markdown)
 from assistant.cli import main as cga
-from assistant.paper import without_page_furniture
-from assistant.ui_checker import CheckerTab, build_checker_tab, reference_html, table_rows
-from assistant.wording import amounts, figures, quote_in, quotes
+from assistant.papercheck.checker import (
+    AMBIGUOUS,
+    DOES_NOT_EXIST,
+    FOUND,
+    NOT_CHECKED,
+    NOT_FOUND,
+    NOT_IN_CORPUS,
+    OWN_PAPER,
+    RESOLVED,
+    CheckError,
+    PaperChecker,
+    PaperReport,
+    ReferenceCheck,
+    report_markdown,
+)
+from assistant.papercheck.paper import without_page_furniture
+from assistant.papercheck.wording import appears, figures, quote_in, quotes
+from assistant.web.checker_tab import (
+    CheckerTab,
+    build_checker_tab,
+    reference_html,
+    table_rows,
+)
 from evals import bench_references
 from ingest.document import IngestError
 from ingest.passage import Provision
-from tests.conftest import corpus_file
+from tests.small_corpus import corpus_file
 
 PA, PCR, PRSRA, EA = "ukpga-2023-54", "uksi-2015-102", "ukpga-2011-13", "ukpga-2010-15"
 
@@ -283,10 +301,22 @@ def test_quotes_are_compared_normalised(quote: str, text: str, found: str | None
 
 
 def test_figures_are_amounts_in_a_currency() -> None:
-    assert amounts("£1.2 million") == amounts("a value of £1,200,000") == {("GBP", Decimal("1200000"))}
-    assert amounts("209,000 EUR") != amounts("£209,000")
+    [figure] = figures("£1.2 million", 0)
+    assert figure.amount == ("GBP", Decimal("1200000"))
+    assert appears(figure, "a value of £1,200,000") == "verbatim"
+    assert appears(figures("209,000 EUR", 0)[0], "£209,000") is None
     assert [(w.kind, w.text) for w in figures("between £50,000 - £75,000 in 2023 – 2024", 0)] == [
         ("figure", "£50,000"), ("figure", "£75,000")]
+
+
+def test_a_figure_keeps_the_amount_its_sentence_gives_it() -> None:
+    # "£3" is £3 million here: the scale is written once for both ends of the range.
+    low, high = figures("a budget of £3-4 million", 10)
+    assert (low.text, low.start, low.amount) == ("£3", 22, ("GBP", Decimal("3000000")))
+    assert (high.text, high.amount) == ("4 million", ("GBP", Decimal("4000000")))
+    assert appears(low, "not more than £3,000,000") == "verbatim"
+    assert appears(low, "a fee of £3") is None
+    assert appears(figures("£5mn", 0)[0], "£5,000,000") == "verbatim"
 
 
 def test_a_quoted_defined_term_is_not_a_quote() -> None:

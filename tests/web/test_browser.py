@@ -17,11 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from assistant.config import PROJECT_ROOT
-from assistant.feedback import FeedbackStore, feedback_path
-from assistant.users import add_user
 from small_library import GIFTS, build_small_settings
+
+from assistant.accounts.feedback import FeedbackStore, feedback_path
+from assistant.accounts.users import add_user
+from assistant.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

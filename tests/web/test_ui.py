@@ -10,17 +10,26 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-
-from assistant.answer import Answer
-from assistant.chat import Conversation
-from assistant.config import Settings
-from assistant.feedback import FeedbackStore, feedback_path
-from assistant.render import (OPEN_SOURCES, answer_as_markdown, answer_as_text, answer_html, conversation_as_markdown,
-                              conversation_html, md_escape, quote_spans, split_regime)
-from assistant.ui import ChatApp
-from assistant.uploads import UploadError, add_upload, safe_file_name
-from assistant.users import Users, add_user
 from small_library import GIFTS, build_small_settings
+
+from assistant.accounts.audit import LOCAL_USER
+from assistant.accounts.feedback import FeedbackStore, feedback_path
+from assistant.accounts.uploads import UploadError, add_upload, safe_file_name
+from assistant.accounts.users import Users, add_user
+from assistant.answering.records import Answer, Conversation
+from assistant.config import Settings
+from assistant.web.app import ChatApp
+from assistant.web.render import (
+    OPEN_SOURCES,
+    answer_as_markdown,
+    answer_as_text,
+    answer_html,
+    conversation_as_markdown,
+    conversation_html,
+    md_escape,
+    quote_spans,
+    split_regime,
+)
 
 STANDSTILL = "What is the mandatory standstill period under the Procurement Act 2023?"
 OUT_OF_SCOPE = "What is the capital of France?"
@@ -349,10 +358,13 @@ def test_upload_handler_reports_progress_and_errors(small_settings, tmp_path):
     chat = ChatApp(small_settings, Library(small_settings))
     bad = tmp_path / "empty.md"
     bad.write_text("   \n")
-    status, table = chat.upload(str(bad), "Empty", "", "guidance", "", "public")
-    assert "Not added." in status and "empty.md" in status
     good = tmp_path / "Gifts policy.md"
     good.write_text(GIFTS, encoding="utf-8")
+    status, _ = chat.upload(str(good), "Gifts policy", "GP", "guidance", "", "public")
+    assert "Not added. Gifts policy.md: not a file you uploaded" in status
+    chat.uploads.record(LOCAL_USER, [str(bad), str(good)])  # as Gradio's upload route records them
+    status, table = chat.upload(str(bad), "Empty", "", "guidance", "", "public")
+    assert "Not added." in status and "empty.md" in status
     seen: list[str] = []
     status, table = chat.upload(str(good), "Gifts policy", "GP", "guidance", "", "public", None,
                                 lambda fraction, desc: seen.append(desc))

@@ -1,0 +1,33 @@
+"""Figures calibrated on the eval set, read from calibration.json beside this file.
+
+The refusal floors come from `python -m evals.calibrate`, the support threshold for model prose from
+`python -m evals.calibrate_support`; nothing here is guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+
+
+def refusal_floors() -> tuple[float, float]:
+    """Similarity floors below which a question is outside the corpus (see evals/calibrate.py):
+    one for every question, a higher one for questions with none of the domain's words."""
+    try:
+        data = json.loads(CALIBRATION.read_text())
+        return float(data["refusal_similarity"]), float(data["refusal_similarity_out_of_domain"])
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        raise RuntimeError(f"{CALIBRATION}: refusal floors missing; run `python -m evals.calibrate`") from exc
+
+
+DEFAULT_SUPPORT_THRESHOLD = 0.5
+
+
+def support_threshold() -> float:
+    """The calibrated support threshold (see evals/calibrate_support.py)."""
+    try:
+        return float(json.loads(CALIBRATION.read_text())["support_threshold"])
+    except (FileNotFoundError, KeyError, ValueError):
+        return DEFAULT_SUPPORT_THRESHOLD

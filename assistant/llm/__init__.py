@@ -1,0 +1,1 @@
+"""Optional language-model prose, checked in code against the passages it cites."""

@@ -1,0 +1,1 @@
+"""Checking a decision paper's legal references against the indexed texts."""

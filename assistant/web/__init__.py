@@ -1,0 +1,1 @@
+"""The chat UI (Gradio) and the JSON API, served on one port."""

@@ -1,0 +1,81 @@
+"""Practitioners' questions on the real index: the regime from the facts, amendments read with the
+text they amend, the exception that decides the case, papers only where they belong, honest
+refusals, and the lead. Questions here are written for the tests, not taken from the eval sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.records import REFUSAL
+from assistant.answering.regime import ACT, PCR, decide_regime
+from assistant.answering.verify import lead_quotes
+from ingest.textutil import normalise_space
+
+
+@pytest.mark.parametrize("question, regime, words", [
+    ("We want to vary the security contract we let in 2021 to add two more sites", PCR, "let … 2021"),
+    ("We advertised the fleet tender on 3 February 2025; when can we sign?", PCR, "advertised … 3 February 2025"),
+    ("Our interpreting procurement started in May 2025 under the PCR 2015, which rules apply?", ACT, "May 2025"),
+    ("Does the Act let us exclude a supplier?", ACT, ""),
+])
+def test_the_dates_of_the_procurements_own_events_decide_the_regime(question, regime, words):
+    decided = decide_regime(question)
+    assert decided.name == regime
+    assert words in decided.reason
+
+
+def test_the_question_date_wins_over_the_date_field_and_the_answer_says_so():
+    decided = decide_regime("We awarded the cleaning contract in 2022; can we extend it?", as_at="2025-06-01")
+    assert decided.name == PCR and "the question's own date wins" in decided.reason
+
+
+def test_a_dated_pcr_threshold_answer_quotes_the_amendment_in_force(library):
+    answer = library.ask("What was the threshold for a works contract under PCR 2015 for a tender we "
+                         "launched in March 2024?")
+    cited = {c.doc_id for c in answer.citations}
+    assert "uksi-2023-1117" in cited
+    assert any("£5,372,609" in s.quote for s in answer.statements)
+    assert any("“£5,372,609” replaces “£5,336,937”" in n for n in answer.notices)
+
+
+def test_before_the_first_amendment_the_2019_copy_is_flagged_not_presented_as_current(library):
+    answer = library.ask("Which regulation sets out the exclusion grounds for a procurement we started in "
+                         "June 2021 under PCR 2015?")
+    assert any("Our copy of PCR 2015 is the text as at 2019-04-18" in n for n in answer.notices)
+
+
+def test_a_rule_is_quoted_with_the_exception_in_the_same_section(library):
+    answer = library.ask("Once the award notice is out, how many days must we wait before we sign?")
+    provisions = [c.provision for c in answer.citations if c.doc_id == "ukpga-2023-54"]
+    assert "s.51(2)" in provisions or "s.51" in provisions
+    assert "s.51(3)" in provisions
+
+
+def test_papers_stay_out_of_answers_about_the_law_alone(library):
+    answer = library.ask("How long is the standstill period before signing a contract?")
+    assert not [c for c in answer.citations if c.kind == "decision"]
+    about_us = library.ask("Who had to approve the victim services recommissioning spend at MOPAC?")
+    assert any(c.doc_id == "pcd-1429" for c in about_us.citations)
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("What did the High Court decide about extending a cleaning contract in 2019?", "case law"),
+    ("What are the thresholds under the Procurement (Scotland) Regulations 2016?", "not among the indexed"),
+    ("Who is the current Commissioner of Police of the Metropolis?", "current facts"),
+    ("What does Camden Council's contract standing orders say about quotes?", "not among the indexed"),
+])
+def test_refusals_name_their_reason(library, question, reason):
+    answer = library.ask(question)
+    assert answer.refused and answer.text.startswith(REFUSAL)
+    assert reason in answer.refusal_reason and reason in answer.text
+    assert answer.citations == [] and answer.lead == ""
+
+
+def test_the_lead_comes_first_is_short_and_quotes_its_source_verbatim(library):
+    answer = library.ask("How long do we have to keep records of a procurement after the contract is signed?")
+    assert answer.text.startswith(answer.lead) and 5 <= len(answer.lead.split()) <= 70
+    quotes = lead_quotes(answer.lead)
+    by_n = {c.n: c for c in answer.citations}
+    assert quotes and all(normalise_space(q) in normalise_space(by_n[n].text) for q, n in quotes)
+    assert "three years" in answer.lead
+    assert all(not s.quote.rstrip().endswith(("—", ":")) for s in answer.statements)
