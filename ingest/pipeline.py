@@ -185,6 +185,8 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
         signposts, unresolved = resolve([s for s in signposts if s.doc_id in state.sources], passages)
         report.errors += [f"{s.doc_id} signpost {s.provision}: no such provision in the document" for s in unresolved]
         signpost_vectors = embeddings.embed_documents([s.text for s in signposts]) if signposts else []
+        situation_vectors = (embeddings.embed_documents([line for s in signposts for line in s.situations])
+                             if signposts else [])
         checkpoint("embedded")
 
         report.documents, report.passages = len(kept), len(passages)
@@ -194,6 +196,7 @@ def run_ingest(documents: list[DocumentInfo], cache_dir: Path, data_dir: Path, e
                 "documents": len(kept), "passages": len(passages)}
         version = write_version(location, passages, kept, vectors, state, meta, checkpoint=checkpoint, client=client,
                                 signposts=signposts, signpost_vectors=signpost_vectors,
+                                situation_vectors=situation_vectors,
                                 amendments=find_amendments(passages, kept))
         report.version = version.name
     report.seconds = time.perf_counter() - started

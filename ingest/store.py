@@ -142,6 +142,7 @@ def write_version(location: IndexLocation, passages: list[Passage], documents: l
                   vectors: list[list[float]], state: IndexState, meta: dict[str, Any],
                   checkpoint: Callable[[str], None] = lambda stage: None, client: Any | None = None,
                   signposts: Sequence[Signpost] = (), signpost_vectors: list[list[float]] = (),
+                  situation_vectors: list[list[float]] = (),
                   amendments: Sequence[Amendment] = ()) -> Path:
     """Write a complete version, then make it current. `client`: a Chroma server's client, or None
     for the embedded store in the version directory."""
@@ -161,7 +162,7 @@ def write_version(location: IndexLocation, passages: list[Passage], documents: l
     retriever = bm25s.BM25()
     retriever.index([tokenize(p.embedding_text) or [""] for p in passages], show_progress=False)
     retriever.save(str(version_dir / "bm25"))
-    _write_signposts(version_dir, signposts, signpost_vectors)
+    _write_signposts(version_dir, signposts, signpost_vectors, situation_vectors)
 
     if client is None:
         store = chromadb.PersistentClient(path=str(version_dir / "chroma"), settings=chroma_settings())
@@ -187,7 +188,8 @@ def write_version(location: IndexLocation, passages: list[Passage], documents: l
     return version_dir
 
 
-def _write_signposts(version_dir: Path, signposts: Sequence[Signpost], vectors: list[list[float]]) -> None:
+def _write_signposts(version_dir: Path, signposts: Sequence[Signpost], vectors: list[list[float]],
+                     situation_vectors: list[list[float]]) -> None:
     """Signposts are few (hundreds): their vectors are searched exactly in memory, wherever the
     passages' vectors live, and their words by a BM25 index of their own."""
     if not signposts:
@@ -196,6 +198,7 @@ def _write_signposts(version_dir: Path, signposts: Sequence[Signpost], vectors: 
         for s in signposts:
             fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
     np.save(version_dir / "signpost_vectors.npy", np.asarray(vectors, dtype=np.float32))
+    np.save(version_dir / "situation_vectors.npy", np.asarray(situation_vectors, dtype=np.float32))
     lexical = bm25s.BM25()
     lexical.index([tokenize(s.text) or [""] for s in signposts], show_progress=False)
     lexical.save(str(version_dir / "signposts_bm25"))
@@ -233,6 +236,9 @@ class Index:
             with (version_dir / "signposts.jsonl").open(encoding="utf-8") as fh:
                 self.signposts = [Signpost.from_dict(json.loads(line)) for line in fh]
             self.signpost_vectors = np.load(version_dir / "signpost_vectors.npy")
+            # Each situation on its own as well: a long list blurs into an average of its lines.
+            self.situation_vectors = np.load(version_dir / "situation_vectors.npy")
+            self.situation_owner = np.array([i for i, s in enumerate(self.signposts) for _ in s.situations])
             self.signpost_bm25 = bm25s.BM25.load(str(version_dir / "signposts_bm25"))
         store, collection = _vector_store(version_dir, client)
         # Embeddings are computed by the caller (one query embedding serves every lane), so the
@@ -282,7 +288,10 @@ class Index:
             return [], []
         targets = [tuple(pid for pid in s.passage_ids if allowed(self.by_id[pid])) for s in self.signposts]
         keep = np.array([bool(t) for t in targets])
-        dense_scores = np.where(keep, self.signpost_vectors @ np.asarray(query_vector, dtype=np.float32), -1.0)
+        vector = np.asarray(query_vector, dtype=np.float32)
+        closest = np.full(len(self.signposts), -1.0, dtype=np.float32)
+        np.maximum.at(closest, self.situation_owner, self.situation_vectors @ vector)
+        dense_scores = np.where(keep, (self.signpost_vectors @ vector + closest) / 2, -1.0)
         tokens = tokenize(query)
         lexical_scores = np.where(keep, self.signpost_bm25.get_scores(tokens), 0.0) if tokens else np.zeros(len(keep))
 

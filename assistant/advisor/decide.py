@@ -6,7 +6,9 @@ assumption). Pure: no index, no I/O; the engine turns the result into a cited An
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from assistant.advisor.facts import Facts
@@ -51,7 +53,19 @@ class _Situation:
     questions: list[str]
 
 
-def decide(facts: Facts, regime: Regime, rules: RuleSet) -> Advice:
+@dataclass(frozen=True)
+class AmendedThreshold:
+    """A PCR 2015 reg.5(1) threshold as substituted by an amending instrument we hold."""
+
+    place: str  # the sub-paragraph: "a" works, "b" central government, "c" sub-central
+    amount: Decimal
+    words: str  # the figure as written ("£5,372,609")
+    in_force: str
+    by_citation: str
+    source: Source
+
+
+def decide(facts: Facts, regime: Regime, rules: RuleSet, pcr_thresholds: Sequence[AmendedThreshold] = ()) -> Advice:
     situation = _situation(facts, regime, rules)
     steps, questions = situation.steps, situation.questions
     by_id = {s.id: s for s in rules.steps}
@@ -87,7 +101,7 @@ def decide(facts: Facts, regime: Regime, rules: RuleSet) -> Advice:
     approvals = [a for a in rules.approvals if a.organisation == situation.organisation]
     steps.extend(_approval_steps(facts.value, situation.organisation, approvals))
     rule_steps("approval")
-    verdict = _verdict(facts, regime, coverage, row, situation, approvals, regime_source)
+    verdict = _verdict(facts, regime, coverage, row, situation, approvals, regime_source, pcr_thresholds)
     return Advice(facts, regime, coverage, row.amount if row else None,
                   [a.approver for a in approvals if facts.value is not None and a.covers(facts.value)],
                   verdict, steps, questions)
@@ -269,8 +283,19 @@ def _approval_steps(value: int | None, organisation: str, rows: list[ApprovalRow
     return steps
 
 
+def _pcr_threshold(facts: Facts, situation: _Situation, thresholds: Sequence[AmendedThreshold]
+                   ) -> AmendedThreshold | None:
+    """The reg.5(1) sub-paragraph describing the contract: works, else central or sub-central supply
+    and services (light touch services keep the Directive's figure, which no instrument we hold sets)."""
+    if situation.attrs["light_touch"]:
+        return None
+    place = "a" if situation.attrs["works"] else "b" if facts.authority == "central" else "c"
+    return next((t for t in thresholds if t.place == place), None)
+
+
 def _verdict(facts: Facts, regime: Regime, coverage: str, row: ThresholdRow | None, situation: _Situation,
-             approvals: list[ApprovalRow], regime_source: Source | None) -> list[Step]:
+             approvals: list[ApprovalRow], regime_source: Source | None,
+             pcr_thresholds: Sequence[AmendedThreshold] = ()) -> list[Step]:
     def say(text: str, source: Source | None = None) -> None:
         verdict.append(Step("verdict", "Verdict", text, source))
 
@@ -300,6 +325,14 @@ def _verdict(facts: Facts, regime: Regime, coverage: str, row: ThresholdRow | No
                 row.source)
     elif regime.name == ACT:
         say("The documents available do not settle which threshold applies.")
+    elif amended := _pcr_threshold(facts, situation, pcr_thresholds):
+        where = (f"the {amended.words} threshold of PCR 2015 reg.5(1)({amended.place}), as substituted from "
+                 f"{amended.in_force} by {amended.by_citation}")
+        if facts.value is None:
+            say(f"The threshold is {where}; give the estimated value to compare it.", amended.source)
+        else:
+            side = "at or above" if facts.value >= amended.amount else "below"
+            say(f"{value} is {side} {where}.", amended.source)
     elif value:
         say(f"PCR 2015 sets its thresholds by reference to the Public Contracts Directive and the indexed text "
             f"gives no sterling figure, so the indexed documents do not settle whether {value} is above the "

@@ -13,20 +13,25 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from assistant.advisor.decide import Advice, Step, decide
+from assistant.advisor.decide import Advice, AmendedThreshold, Step, decide
 from assistant.advisor.facts import Facts, extract_facts, facts_from_options, money
 from assistant.advisor.rules import RuleSet, Source, load_rules
 from assistant.answering.records import Answer, Citation, Statement
 from assistant.answering.regime import (
     BOTH,
+    PCR,
     Regime,
     decide_regime,
     regime_for_date,
     regime_line,
 )
 from assistant.answering.verify import verify
+from ingest.amendments import in_force_on
 from ingest.document import ACCESS_LEVELS
-from ingest.passage import Passage
+from ingest.figures import first_money
+from ingest.passage import Passage, Provision
+
+PCR_DOC = "uksi-2015-102"
 
 # Questions asking for a decision about a purchase. Some ask it in so many words; others only when
 # they also give the purchase's value (without one, "which regime" or "above threshold" is usually a
@@ -108,11 +113,24 @@ def advise_from_options(library: Any, **options: Any) -> Answer:
     return advise(library, facts, regime_for(facts), rules, question=question)
 
 
+def pcr_thresholds(library: Any, regime: Regime) -> list[AmendedThreshold]:
+    """PCR 2015's reg.5(1) figures in force on the regime's date, from the amending instruments held."""
+    if regime.name != PCR or not regime.as_at:
+        return []
+    found = []
+    for a in in_force_on(library.index.amendments, PCR_DOC, Provision.parse("reg.5(1)"), regime.as_at):
+        money = first_money(a.new)
+        if money is not None and a.by_passage in library.index.by_id:
+            found.append(AmendedThreshold(Provision.parse(a.provision).sub[-1], money.amount, a.new, a.in_force,
+                                          a.by_citation, Source(a.by_passage, a.words)))
+    return found
+
+
 def advise(library: Any, facts: Facts, regime: Regime, rules: RuleSet | None = None, question: str = "",
            resolved_question: str = "", carried_over: str = "",
            access: tuple[str, ...] = ACCESS_LEVELS) -> Answer:
     rules = rules if rules is not None else usable_rules(library, access)
-    advice = decide(facts, regime, rules)
+    advice = decide(facts, regime, rules, pcr_thresholds(library, regime))
     return to_answer(advice, library.index.by_id, question, resolved_question or question, carried_over)
 
 

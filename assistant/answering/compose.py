@@ -22,7 +22,8 @@ RELEVANCE_FLOOR = 0.5
 LEAD_WORDS = 70
 CLAUSE_WORDS = 40
 FIGURE_WEIGHT = 0.5
-MEANING_WEIGHT = 4.0  # a unit's cosine to the question against its share of the question's words (dev split)
+MEANING_WEIGHT = 4.0
+RANK_WEIGHT = 1.0  # a unit's cosine to the question against its share of the question's words (dev split)
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[A-Z(“\"])")
 _SUBSECTION = re.compile(r"^\(\d+[A-Z]*\)")
 _ASKS_FIGURE = re.compile(r"\b(how (?:long|much|many|soon|quickly|far back|old)|what (?:is |'s )?the (?:\w+ )?"
@@ -153,8 +154,10 @@ def compose_extractive(question: str, passages: list[Passage], regime_line: str,
     ranked: list[tuple[float, int, Passage, str]] = []
     for rank, found in enumerate(p for p in passages if p not in kept):
         candidates = quotable(found)
+        # Retrieval's order is evidence too: a unit of the best passage needs less to be chosen.
+        prior = RANK_WEIGHT / (rank + 1)
         for score, unit in zip(_unit_scores(found, candidates, question, closeness), candidates):
-            ranked.append((score, rank, found, unit))
+            ranked.append((score + prior, rank, found, unit))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     per_passage: dict[str, int] = {}
     for score, _rank, found, unit in ranked:

@@ -51,7 +51,7 @@ def about_elsewhere(question: str) -> bool:
 # what a company charges, a body's budget for a year).
 _CASE_LAW = re.compile(
     r"\b(?:court|tribunal|judge|CJEU|Court of Justice|High Court|Court of Appeal|Supreme Court)\b[^?.]{0,80}?"
-    r"\b(?:held|ruled?|decided|found|judg(?:e)?ment|ruling)\b|\bcase[- ]law\b|\bwhat was the case\b|"
+    r"\b(?:held|hold|rul\w*|decid\w*|found|judg\w*)\b|\bcase[- ]law\b|\bwhat was the case\b|"
     r"\b[A-Z][A-Za-z]+ v\.? [A-Z][A-Za-z]+\b|\[\d{4}\] (?:EWHC|EWCA|UKSC|UKHL)")
 _ELSEWHERE_LAW = re.compile(
     r"\b(?:Republic of Ireland|Irish (?:law|rules|regulations|thresholds?)|Scottish (?:law|rules|regulations|"

@@ -14,7 +14,9 @@ deep link, text) and a verdict:
 
 Quoted words and money amounts in the citing sentence are looked for in the cited text
 (assistant.papercheck.wording); one that is not there is flagged with the version date of the text it was
-compared with. An instrument counts as indexed whole unless its indexed text starts after its
+compared with. Every resolved reference also gets a support verdict on what the paper says about it
+(assistant.papercheck.support): supported, partly supported, not supported or cannot tell, with the
+reason and the provision's words each statement was compared with. An instrument counts as indexed whole unless its indexed text starts after its
 first section or refers to a section or schedule of itself that is not indexed: PRSRA 2011
 s.1(10) "Schedule 1 … has effect" shows that extract lacks Sch.1. A decision paper is numbered
 "4.2", so "paragraph 4.2 of PCD 1429" is its §4.2 and "section 4" its §4.
@@ -26,10 +28,22 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from assistant.papercheck.paper import Sentences, read_paper, squeezed
+from assistant.papercheck.support import (
+    CANNOT_TELL,
+    FLAGGED,
+    SUPPORT_VERDICTS,
+    Cited,
+    Claim,
+    Compared,
+    SupportJudge,
+    Thresholds,
+    claim_statements,
+)
 from assistant.papercheck.wording import (
     Wording,
     appears,
@@ -106,13 +120,17 @@ class ReferenceCheck:
     cited: list[CitedText] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     checks: list[WordingCheck] = field(default_factory=list)
+    support: str = CANNOT_TELL
+    support_reason: str = ""
+    compared: list[Compared] = field(default_factory=list)  # the paper's statements beside the provision's words
 
     @property
     def flags(self) -> list[str]:
-        """What does not hold up: a provision that does not exist, an unpinned reference, and
-        quoted words or figures missing from the cited text."""
+        """What does not hold up: a provision that does not exist, an unpinned reference, quoted
+        words or figures missing from the cited text, and a claim the provision does not support."""
         flags = [f"{self.verdict}: {self.reason}"] if self.verdict in (DOES_NOT_EXIST, AMBIGUOUS) else []
-        return flags + [f"{c.kind} “{c.text}”: {c.message}" for c in self.checks if c.status == NOT_FOUND]
+        flags += [f"{c.kind} “{c.text}”: {c.message}" for c in self.checks if c.status == NOT_FOUND]
+        return flags + ([f"{self.support}: {self.support_reason}"] if self.support in FLAGGED else [])
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -126,6 +144,7 @@ class ReferenceCheck:
         data["sentence_mark"] = tuple(data["sentence_mark"])
         data["cited"] = [CitedText(**c) for c in data.get("cited", [])]
         data["checks"] = [WordingCheck(**c) for c in data.get("checks", [])]
+        data["compared"] = [Compared(**c) for c in data.get("compared", [])]
         return cls(**data)
 
 
@@ -140,20 +159,24 @@ class PaperReport:
     def counts(self) -> dict[str, int]:
         return {v: n for v in VERDICTS if (n := sum(r.verdict == v for r in self.references))}
 
+    def support_counts(self) -> dict[str, int]:
+        return {v: n for v in SUPPORT_VERDICTS if (n := sum(r.support == v for r in self.references))}
+
     @property
     def flagged(self) -> list[ReferenceCheck]:
         return [r for r in self.references if r.flags]
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {verdict}" for verdict, n in self.counts().items())
+        support = ", ".join(f"{n} {verdict}" for verdict, n in self.support_counts().items())
         flags = sum(len(r.flags) for r in self.references)
         return (f"{len(self.references)} references" + (f" ({counts})" if counts else "")
-                + f"; {flags} flag{'s' if flags != 1 else ''}")
+                + (f"; claims: {support}" if support else "") + f"; {flags} flag{'s' if flags != 1 else ''}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "doc_id": self.doc_id, "index_version": self.index_version,
                 "access": list(self.access), "summary": self.summary(), "counts": self.counts(),
-                "references": [r.to_dict() for r in self.references]}
+                "support_counts": self.support_counts(), "references": [r.to_dict() for r in self.references]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PaperReport:
@@ -212,7 +235,8 @@ class _Identity:
         if doc_id is not None:
             return cls(doc_id)
         first = refs[0] if refs else None
-        if first is None or first.provision is not None:
+        # "Paragraph 4.2 of PCD 1429 records …" cites a place in another paper; a title names it alone.
+        if first is None or first.provision is not None or _PROVISION_WORDS.match(first.text):
             return cls()
         if first.doc_id is not None:
             return cls(first.doc_id) if documents[first.doc_id].kind == "decision" else cls()
@@ -244,13 +268,16 @@ class _Outcome:
     candidates: list[str] = field(default_factory=list)
     scope: list[Passage] = field(default_factory=list)  # what quotes and figures are compared with
     excerpts: dict[str, str] = field(default_factory=dict)
+    whole: bool = False  # a document named as a whole, not a place in it
 
 
 class PaperChecker:
     """Checks papers against one library's index, showing only passages the reader may see."""
 
-    def __init__(self, library: Any) -> None:
+    def __init__(self, library: Any, today: date | None = None, thresholds: Thresholds | None = None) -> None:
         self.library = library
+        self.today = today  # the day whose law a paper without a date is read against; None: the real today
+        self.thresholds = thresholds  # None: the calibrated ones (assistant/calibration.json)
         self._extents: dict[tuple[str, str], _Extent] = {}
 
     # -- entry points --
@@ -271,10 +298,12 @@ class PaperChecker:
         doc = next((d for d in index.documents if d.doc_id == doc_id and d.access in access), None)
         if doc is None:
             raise CheckError(f"{doc_id}: not an indexed document you can see")
-        return self.check_text(self._document_text(doc, access), doc.short, access, doc_id=doc_id)
+        dated = date.fromisoformat(doc.version_date) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.version_date) else None
+        return self.check_text(self._document_text(doc, access), doc.short, access, doc_id=doc_id, day=dated)
 
     def check_text(self, text: str, source: str, access: Sequence[str] = ACCESS_LEVELS,
-                   page_of: PageOf | None = None, doc_id: str | None = None) -> PaperReport:
+                   page_of: PageOf | None = None, doc_id: str | None = None, day: date | None = None) -> PaperReport:
+        """`day`: the paper's date, whose law its figures are held to; without one, today's."""
         retriever = self.library.retriever
         refs = self.library.finder.find(text)
         own = _Identity.of(refs, doc_id, retriever.documents)
@@ -283,6 +312,8 @@ class PaperChecker:
         run = _Run(self, retriever, text, tuple(access), own, refs)
         checks = [run.check(n, ref, page_of) for n, ref in enumerate(refs, 1)]
         run.check_wording(checks)
+        judge = SupportJudge(self.library.snapshot(), access, day or self.today or date.today(), text, self.thresholds)
+        run.judge_support(checks, judge)
         return PaperReport(source, retriever.index.version, list(access), checks, own.doc_id)
 
     def _document_text(self, doc: DocumentInfo, access: Sequence[str]) -> str:
@@ -389,7 +420,8 @@ class _Run:
         """An instrument or paper named alone: quotes and figures are looked for anywhere in it."""
         return _Outcome(RESOLVED, "the document as a whole", label=doc.short,
                         version_date=doc.version_date or "undated", source_url=doc.source_url,
-                        scope=self._visible(p for p in self.retriever.index.passages if p.doc_id == doc.doc_id))
+                        scope=self._visible(p for p in self.retriever.index.passages if p.doc_id == doc.doc_id),
+                        whole=True)
 
     def _visible(self, passages: Iterable[Passage]) -> list[Passage]:
         return [p for p in passages if p.access in self.access]
@@ -544,6 +576,26 @@ class _Run:
                     check.checks.append(self._compare(item, [self.outcomes[c.n] for c in group
                                                              if c.start == unit_start]))
 
+    # -- what the paper says about each reference --
+
+    def judge_support(self, checks: list[ReferenceCheck], judge: SupportJudge) -> None:
+        """Give each resolved reference the verdict on the claim its sentence (and the sentences
+        going on about it) makes; any other reference cannot be judged, and says why."""
+        spans = [(r.start, r.end) for r in self.refs]
+        for check in checks:
+            outcome = self.outcomes[check.n]
+            if check.verdict != RESOLVED or check.doc_id not in self.documents:
+                check.support_reason = f"not judged: {check.reason}"
+                continue
+            others = [span for span in spans if span != (check.start, check.end)]
+            claim = Claim(statements=claim_statements(self.text, self.sentences, check.start, check.end, others),
+                          doc=self.documents[check.doc_id], label=check.label,
+                          cited=() if outcome.whole else tuple(Cited(p, outcome.excerpts.get(p.passage_id, ""))
+                                                              for p in outcome.scope),
+                          misquotes=tuple(c.message for c in check.checks if c.kind == "quote" and c.status == NOT_FOUND))
+            judgement = judge.judge(claim)
+            check.support, check.support_reason, check.compared = judgement.support, judgement.reason, judgement.compared
+
     def _compare(self, item: Wording, outcomes: list[_Outcome]) -> WordingCheck:
         usable = [o for o in outcomes if o.verdict == RESOLVED and o.scope]
         if not usable:
@@ -620,10 +672,11 @@ def report_markdown(report: PaperReport) -> str:
     if not report.references:
         lines.append("No legal references were found in this paper.")
         return "\n".join(lines) + "\n"
-    lines += ["| # | Reference | Verdict | Cited provision | Text as at | Flags |", "|---|---|---|---|---|---|"]
+    lines += ["| # | Reference | Verdict | Cited provision | Text as at | Claim | Flags |",
+              "|---|---|---|---|---|---|---|"]
     for r in report.references:
         flags = str(len(r.flags)) if r.flags else ""
-        lines.append(f"| {r.n} | {_md(r.text)} | {r.verdict} | {_md(r.label)} | {r.version_date} | {flags} |")
+        lines.append(f"| {r.n} | {_md(r.text)} | {r.verdict} | {_md(r.label)} | {r.version_date} | {r.support} | {flags} |")
     for r in report.references:
         page = f" (page {r.page})" if r.page else ""
         lines += ["", f"## {r.n}. {_md(r.text)}{page}: {r.verdict}", "", _quoted_block(r.sentence), "",
@@ -638,5 +691,9 @@ def report_markdown(report: PaperReport) -> str:
         for c in r.checks:
             mark = {FOUND: "✓", NOT_FOUND: "✗", NOT_CHECKED: "·"}[c.status]
             lines += ["", f"- {mark} {c.kind} “{_md(c.text)}”: {_md(c.message)}"]
+        lines += ["", f"**Claim: {r.support}**. {_md(r.support_reason)}"]
+        for c in r.compared:
+            said = f"The paper: “{_md(c.statement)}”. " if c.statement else ""
+            lines += ["", f"- {said}{_md(c.citation)} ({c.verdict}): “{_md(c.words)}”"]
     return "\n".join(lines) + "\n"
 

@@ -30,7 +30,7 @@ _MODAL = re.compile(
     r"\b(?:(?P<must_not>must not|may not|shall not|cannot|can not|(?:is|are) not (?:permitted|allowed) to|"
     r"(?:is|are) prohibited|prohibits?|forbids?|bars?|barred|none of the following may|no person may)"
     r"|(?P<need_not>need not|(?:does|do) not have to|(?:is|are) not (?:required|obliged) to)"
-    r"|(?P<must>must|shall|requires?|required|obliges?|obliged|(?:has|have) a duty|duty to|(?:has|have) to)"
+    r"|(?P<must>must|shall|requires?|required to|obliges?|obliged to|(?:has|have) a duty|duty to|(?:has|have) to)"
     r"|(?P<may>may|can|allows?|allowed to|permits?|permitted to|entitles?|entitled to|enables?|lets|"
     r"powers? to|discretion to|(?:is|are) able to))\b", re.I)
 # Verbs whose actor follows them: "requires the supplier to publish", "allows MOPAC to appoint".
@@ -130,8 +130,9 @@ def duty_holder(text: str) -> tuple[Actor, Modal] | None:
 
 # ---- conditions ---------------------------------------------------------------------------------------
 
-_CONDITION = re.compile(r"\b(?:only if|if|where|unless|provided that|in ?so far as)\b", re.I)
+_CONDITION = re.compile(r"\b(?:only if|if|where|unless|provided that|in ?so ?far as)\b", re.I)
 _CLAUSE_END = re.compile(r"[,;—:]|$", re.M)
+_SENTENCE_END = re.compile(r"[;.]|$", re.M)
 _ITEM_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)\s*")
 _ENDS_AND = re.compile(r"(?:,|;)?\s*and\s*$", re.I)
 MIN_CONDITION_TERMS = 2  # fewer distinctive words ("if later", "where relevant") carry no condition
@@ -146,8 +147,9 @@ class Condition:
     alternatives: tuple[frozenset[str], ...]  # each alternative's distinctive content terms
 
 
-def _items_after(lines: list[str], at: int) -> list[str]:
-    """The item lines following line `at` at the level of the first of them."""
+def item_lines(lines: list[str], at: int) -> list[str]:
+    """The items following line `at`, at the level of the first of them, each with the lines
+    nested in it."""
     items: list[str] = []
     level = None
     previous = None
@@ -178,12 +180,20 @@ def conditions(unit: str) -> list[Condition]:
         for m in _CONDITION.finditer(line):
             end = _CLAUSE_END.search(line, m.end())
             assert end is not None
-            clause = line[m.end():end.start()].strip()
+            if not line[m.end():end.start()].strip() and line[end.start():end.end()] == ",":
+                # "where, for reasons of extreme urgency …, the time limits … cannot be complied with"
+                end = _SENTENCE_END.search(line, end.end())
+                assert end is not None
+            clause = line[m.end():end.start()].strip(" ,")
             introduces = line[end.start():].strip() in ("—", ":", ":—")
-            items = _items_after(lines, i) if introduces else []
+            # The items after "if—" or "only if it is satisfied that—" are the condition; after a
+            # fronted "Where the 2015 Regulations continue to apply—" they are the rule.
+            fronted = not _ITEM_LABEL.sub("", line[:m.start()]).strip()
+            of_condition = not clause or "following" in clause or not fronted
+            items = item_lines(lines, i) if introduces and of_condition else []
             if items:
-                joined = not _ENDS_AND.search(items[-2]) if len(items) > 1 else False
-                alternatives = [f"{clause} {_ITEM_LABEL.sub('', item)}" for item in items] if joined else \
+                either = len(items) > 1 and not _ENDS_AND.search(items[-2])
+                alternatives = [f"{clause} {_ITEM_LABEL.sub('', item)}" for item in items] if either else \
                     [" ".join([clause, *(_ITEM_LABEL.sub("", item) for item in items)])]
                 found.append((clause + " " + " ".join(items), alternatives))
                 spans += [clause, *items]
@@ -298,8 +308,19 @@ def listed_items(unit: str) -> list[str]:
     lines = [line.strip() for line in unit.splitlines() if line.strip()]
     if len(lines) < 3 or not lines[0].endswith(("—", ":")):
         return []
-    items = [_ITEM_LABEL.sub("", item) for item in _items_after(lines, 0)]
+    items = [_ITEM_LABEL.sub("", item) for item in item_lines(lines, 0)]
     return [normalise_space(re.sub(r"[,;.]?\s*(?:and|or)?\s*$", "", i, flags=re.I)) for i in items if i]
+
+
+def split_joined(item: str, provision_items: list[str]) -> list[str]:
+    """An item of the paper's enumeration that matches no provision item, split at its "and"/"or"
+    when each part matches one: "sharing information and acting" is two items run together."""
+    if any(same_item(item, p) for p in provision_items):
+        return [item]
+    parts = [p for p in _AND_OR.split(f" {item} ") if _terms(p)]
+    if len(parts) > 1 and all(any(same_item(part, p) for p in provision_items) for part in parts):
+        return [normalise_space(p) for p in parts]
+    return [item]
 
 
 def same_item(paper: str, provision: str) -> bool:

@@ -1,0 +1,569 @@
+"""Does the cited provision say what the paper claims it says? A support verdict for each reference.
+
+The paper's claim about a reference is the sentence citing it and the sentences after it in the
+same paragraph that cite nothing else ("… section 149(1) of the Equality Act 2010. This requires
+MOPAC to … The protected characteristics are: …"). Each of those statements is compared with the
+provision's own words: the unit it turns on (a subsection, or one item with its lead-in), chosen
+by embedding similarity among the units of the cited text, so "s.19(3)(a)" is read against
+"(3) … a contracting authority— (a) must disregard …", not against the whole section. A statement
+after the citing one may turn on another part of the same section (the list in s.149(7)).
+
+  supported         it agrees, and nothing measured differs
+  partly supported  right as far as it goes, but it drops a condition or an exception the
+                    provision attaches, lists less than the provision does, or misquotes it
+  not supported     it says something else: another actor, "may" for "must" (or the reverse),
+                    another figure, period or date, items the provision does not list, a figure
+                    the law has since replaced ("superseded"), or nothing the provision says
+  cannot tell       too far from the provision's words to judge either way, or not resolved
+
+Signals decide in this order: figures (superseded, or not in the cited text), periods, other
+numbers and dates; lists against lists; the actor; the strength of the obligation; defined terms
+the provision does not use; misquotes; conditions and exceptions; last the similarity. The
+similarity floors and the share of a condition a statement must state are calibrated on
+evals/support/dev.jsonl (`python -m evals.bench_support --calibrate`), never on test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from assistant.advisor.decide import Step, decide
+from assistant.advisor.engine import usable_rules
+from assistant.advisor.facts import extract_facts
+from assistant.answering.compose import units
+from assistant.answering.regime import ACT, Regime, regime_for_date
+from assistant.answering.retrieve import SearchFilters
+from assistant.calibration import claim_support_thresholds
+from assistant.llm.grounding import content_terms
+from assistant.papercheck import statements as read
+from assistant.papercheck.paper import Sentences
+from ingest.amendments import Amendment, in_force_on
+from ingest.document import DocumentInfo
+from ingest.figures import Money, dates_in, money_in, numbers_in
+from ingest.passage import Passage, Provision, label_level
+from ingest.textutil import normalise_space, tokenize
+
+SUPPORTED, PARTLY, NOT_SUPPORTED, CANNOT_TELL = "supported", "partly supported", "not supported", "cannot tell"
+SUPPORT_VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, CANNOT_TELL)
+FLAGGED = (NOT_SUPPORTED, PARTLY)
+MAX_FOLLOWING = 3  # sentences after the citing one that may go on about the same provision
+SEARCH_K = 4  # passages of a document named as a whole that its best units are drawn from
+SHOWN_WORDS = 240  # characters of the provision's words quoted in a reason
+# A statement with fewer content words than this, once the references are taken out, claims nothing.
+MIN_CLAIM_TERMS = 2
+_ITEM_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)\s*")
+_THRESHOLD_WORDS = re.compile(r"\b(?:thresholds?|or (?:above|more|over)|at least|not less than|valued at|exceed\w*)\b",
+                              re.I)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_SIBLING = re.compile(r"\b(?:subsection|paragraph) \((\d+[A-Z]*)\)")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    floor: float  # best similarity below which the cited provision does not say the statement
+    bar: float  # at or above, with nothing differing, the statement is supported; between: cannot tell
+    condition_share: float  # share of a condition's distinctive words a statement must state
+
+    @classmethod
+    def calibrated(cls) -> Thresholds:
+        return cls(*claim_support_thresholds())
+
+
+@dataclass
+class Compared:
+    """One statement of the paper beside the provision's words it was compared with."""
+
+    statement: str
+    citation: str
+    passage_id: str
+    words: str
+    similarity: float
+    verdict: str
+    finding: str
+
+
+@dataclass
+class Judgement:
+    support: str
+    reason: str
+    compared: list[Compared] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A passage the reference resolved to, and the cited sub-part of it ("" for all of it)."""
+
+    passage: Passage
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the paper says about one resolved reference, and what the reference resolved to."""
+
+    statements: tuple[str, ...]  # the citing sentence first
+    doc: DocumentInfo
+    label: str
+    cited: tuple[Cited, ...]  # empty when the document is named as a whole
+    misquotes: tuple[str, ...] = ()  # the wording check's messages for quoted words not found
+
+
+@dataclass(frozen=True)
+class _Unit:
+    passage: Passage
+    words: str
+    citation: str
+    cited: bool  # inside the cited provision, not elsewhere in its section
+
+
+@dataclass(frozen=True)
+class _Finding:
+    verdict: str
+    finding: str
+    also: tuple[Compared, ...] = ()  # further passages the finding rests on (a superseding figure's)
+
+
+# ---- the paper's statements ------------------------------------------------------------------------
+
+def claim_statements(text: str, sentences: Sentences, start: int, end: int,
+                     other_references: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+    """The sentence citing text[start:end], then up to MAX_FOLLOWING sentences after it in the same
+    paragraph that cite nothing else: a paper names the provision once and goes on about it."""
+    lo, hi = sentences.around(start, end, len(text))
+    found = [normalise_space(text[lo:hi])]
+    for _ in range(MAX_FOLLOWING):
+        at = sentences.ends.index(hi) if hi in sentences.ends else None
+        if at is None or sentences.starts[at] != hi:
+            break  # a list item or a blank line begins a new paragraph
+        nxt = sentences.ends[at + 1] if at + 1 < len(sentences.ends) else len(text)
+        if _PARAGRAPH_BREAK.search(text, hi, nxt) or any(hi <= a < nxt for a, _ in other_references):
+            break
+        found.append(normalise_space(text[hi:nxt]))
+        hi = nxt
+    return tuple(s for s in found if s)
+
+
+def _without_references(statement: str, finder: Any) -> str:
+    """The statement with the references in it taken out: their numbers are not the claim's figures,
+    and their names are not what the provision is compared on."""
+    chars = list(statement)
+    for ref in finder.find(statement):
+        chars[ref.start:ref.end] = " " * (ref.end - ref.start)
+    return normalise_space("".join(chars))
+
+
+# ---- the provision's units ---------------------------------------------------------------------------
+
+def _with_lead_in(text: str, excerpt: str) -> str:
+    """A cited item with the lead-ins above it ("(4) … an estimated value of—" for "(b) otherwise,
+    not less than £30,000"), which carry its actor, verb and subject."""
+    lines = text.splitlines()
+    first = excerpt.splitlines()[0] if excerpt else ""
+    at = next((i for i, line in enumerate(lines) if line == first), None)
+    label = _ITEM_LABEL.match(first)
+    if at is None or label is None:
+        return excerpt
+    level = label_level(label[1], None)
+    leads: list[str] = []
+    for line in reversed(lines[:at]):
+        m = _ITEM_LABEL.match(line)
+        line_level = label_level(m[1], None) if m else 0
+        if line.rstrip().endswith(("—", ":")) and line_level < level:
+            leads.insert(0, line)
+            level = line_level
+    return "\n".join([*leads, excerpt])
+
+
+def _split(text: str) -> list[str]:
+    """A text's quotable units, and each item of a list with its lead-in: the part a statement
+    turns on may be one item."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    items = [f"{line}\n{item}" for i, line in enumerate(lines) if line.rstrip().endswith(("—", ":"))
+             for item in read.item_lines(lines, i)]
+    return list(dict.fromkeys([*units(text), *items]))
+
+
+def _item_label(words: str) -> str:
+    lines = words.splitlines()
+    m = _ITEM_LABEL.match(lines[1]) if len(lines) == 2 else None
+    return f"({m[1]})" if m else ""
+
+
+# ---- the judge ---------------------------------------------------------------------------------------
+
+class SupportJudge:
+    """Judges the claims of one paper against one index snapshot, as a reader with `access` sees it,
+    for the law of `day` (the paper's date, else today)."""
+
+    def __init__(self, library: Any, access: Sequence[str], day: date, paper_text: str,
+                 thresholds: Thresholds | None = None) -> None:
+        self.library = library
+        self.index = library.index
+        self.retriever = library.retriever
+        self.finder = library.finder
+        self.access = tuple(access)
+        self.day = day
+        self.paper_text = paper_text
+        self.thresholds = thresholds or Thresholds.calibrated()
+        self._terms_defined: dict[str, list[str]] | None = None
+
+    # -- a whole claim --
+
+    def judge(self, claim: Claim) -> Judgement:
+        compared: list[Compared] = []
+        for n, statement in enumerate(claim.statements):
+            result = self._statement(claim, statement, following=n > 0)
+            if result is not None:
+                compared += result
+        decided = [c for c in compared if c.verdict != CANNOT_TELL and c.statement in claim.statements]
+        if not compared:
+            return Judgement(CANNOT_TELL, "the sentence makes no claim about what the provision says")
+        verdicts = {c.verdict for c in decided}
+        if not decided:
+            support = CANNOT_TELL
+        elif verdicts == {SUPPORTED}:
+            support = SUPPORTED
+        elif SUPPORTED in verdicts or PARTLY in verdicts:
+            support = PARTLY
+        else:
+            support = NOT_SUPPORTED
+        shown = [c for c in decided if c.verdict != SUPPORTED] or decided or compared
+        return Judgement(support, "; ".join(dict.fromkeys(c.finding for c in shown)), compared)
+
+    def _statement(self, claim: Claim, statement: str, following: bool) -> list[Compared] | None:
+        plain = _without_references(statement, self.finder)
+        if len(content_terms(plain)) < MIN_CLAIM_TERMS:
+            return None if following else [Compared(statement, claim.label, "", "", 0.0, CANNOT_TELL,
+                                                    "the sentence makes no claim about what the provision says")]
+        candidates = self._candidates(claim, plain, following)
+        if not candidates:
+            return [Compared(statement, claim.label, "", "", 0.0, CANNOT_TELL, f"no text of {claim.label} to compare")]
+        scores = self._similarities(plain, candidates)
+        own = [i for i, u in enumerate(candidates) if u.cited or following]
+        best = max(own, key=lambda i: scores[i])
+        unit, similarity = candidates[best], float(scores[best])
+        if following and similarity < self.thresholds.bar:
+            return None  # the paper has moved on to its own business
+        found = self._differences(claim, statement, plain, unit, candidates, scores, following)
+        if found is None:
+            found = self._by_similarity(claim, unit, similarity)
+        return [Compared(statement, unit.citation, unit.passage.passage_id, unit.words, round(similarity, 3),
+                         found.verdict, found.finding), *found.also]
+
+    def _by_similarity(self, claim: Claim, unit: _Unit, similarity: float) -> _Finding:
+        words = _shown(unit.words)
+        if similarity >= self.thresholds.bar:
+            return _Finding(SUPPORTED, f"{unit.citation} says so: “{words}”")
+        if similarity < self.thresholds.floor and claim.cited:
+            return _Finding(NOT_SUPPORTED, f"nothing in {claim.label} says this; its closest words are "
+                                           f"{unit.citation}: “{words}”")
+        return _Finding(CANNOT_TELL, f"{unit.citation} (“{words}”) neither clearly supports nor contradicts it")
+
+    # -- candidates and similarity --
+
+    def _candidates(self, claim: Claim, plain: str, following: bool) -> list[_Unit]:
+        if not claim.cited:
+            hits = self.retriever.search(plain, k=SEARCH_K, filters=SearchFilters(doc_ids=(claim.doc.doc_id,),
+                                                                                  access=self.access))
+            return [self._unit(h.passage, words, True) for h in hits for words in _split(h.passage.text)]
+        found = []
+        for cited in claim.cited:
+            text = _with_lead_in(cited.passage.text, cited.excerpt) if cited.excerpt else cited.passage.text
+            found += [self._unit(cited.passage, words, True, claim.label if cited.excerpt else "")
+                      for words in _split(text)]
+        if following:
+            for section in dict.fromkeys(self._section(c.passage) for c in claim.cited):
+                found += [self._unit(section, words, False) for words in _split(section.text)]
+        return _first_of_each(found)
+
+    def _referred(self, claim: Claim) -> list[Passage]:
+        """The other subsections the cited text works on ("Subsection (1) does not apply if …"):
+        a paper stating s.47(2) may give the four years of s.47(1) that it lifts."""
+        found: list[Passage] = []
+        for cited in claim.cited:
+            provision = cited.passage.provision_ref
+            for sub in _SIBLING.findall(cited.excerpt or cited.passage.text):
+                sibling = Provision(provision.scope, provision.unit, provision.number, (sub,))
+                found += self.retriever.provision_passages(cited.passage.doc_id, sibling, self.access)
+        return [p for p in dict.fromkeys(found) if p.passage_id not in {c.passage.passage_id for c in claim.cited}]
+
+    def _section(self, passage: Passage) -> Passage:
+        parent = self.index.by_id.get(passage.parent_id)
+        return parent if parent is not None and parent.access in self.access else passage
+
+    def _unit(self, passage: Passage, words: str, cited: bool, label: str = "") -> _Unit:
+        lines = words.splitlines()
+        holder = self.retriever.most_specific(passage, lines[0] if lines else words)
+        item = _item_label(words)
+        citation = label or holder.citation
+        if item and not citation.endswith(item):
+            citation += item
+        return _Unit(holder if not label else passage, words, citation, cited)
+
+    def _similarities(self, statement: str, candidates: list[_Unit]) -> np.ndarray:
+        embeddings = self.library.embeddings
+        vectors = np.asarray(embeddings.embed_documents([u.words for u in candidates]), dtype=np.float32)
+        return vectors @ np.asarray(embeddings.embed_query(statement), dtype=np.float32)
+
+    # -- what differs --
+
+    def _differences(self, claim: Claim, statement: str, plain: str, unit: _Unit, candidates: list[_Unit],
+                     scores: np.ndarray, following: bool) -> _Finding | None:
+        scope = [u for u in candidates if u.cited or following]
+        cited_text = "\n".join([*(u.words for u in scope), *(p.text for p in self._referred(claim))])
+        return (self._figures(claim, plain, unit, cited_text)
+                or self._periods(plain, unit, cited_text)
+                or self._numbers(plain, unit, cited_text)
+                or self._lists(statement, plain, scope)
+                or self._actor(claim, plain, unit)
+                or self._strength(plain, unit)
+                or self._defined_terms(claim, plain, unit)
+                or (None if following else self._misquote(claim, unit))
+                or self._conditions(plain, unit)
+                or self._exceptions(plain, unit))
+
+    def _figures(self, claim: Claim, plain: str, unit: _Unit, cited_text: str) -> _Finding | None:
+        if not claim.cited:  # a document named as a whole: its figures are anywhere in it
+            cited_text = "\n".join(p.text for p in self.index.passages
+                                   if p.doc_id == claim.doc.doc_id and p.access in self.access)
+        held = {(m.currency, m.amount) for m in money_in(cited_text)}
+        for figure in money_in(plain):
+            if (figure.currency, figure.amount) in held:
+                continue
+            superseded = self._superseded(claim, plain, figure)
+            if superseded is not None:
+                return superseded
+            return _Finding(NOT_SUPPORTED, f"the paper's {figure.text} is not in {unit.citation}"
+                                           + _figures_there(unit.words))
+        return None
+
+    def _periods(self, plain: str, unit: _Unit, cited_text: str) -> _Finding | None:
+        theirs = read.periods(_unlabelled(cited_text))
+        for period in read.periods(plain):
+            same_count = [p for p in theirs if p.count == period.count]
+            if not same_count:
+                there = ", ".join(dict.fromkeys(str(p) for p in read.periods(_unlabelled(unit.words)))) or \
+                        ", ".join(dict.fromkeys(str(p) for p in theirs))
+                return _Finding(NOT_SUPPORTED, f"the paper says “{period}”; {unit.citation} "
+                                               + (f"says “{there}”" if there else "gives no such period"))
+            if not any(p.unit == period.unit and p.working == period.working for p in same_count):
+                return _Finding(NOT_SUPPORTED, f"the paper says “{period}”; {unit.citation} says “{same_count[0]}”")
+        return None
+
+    def _numbers(self, plain: str, unit: _Unit, cited_text: str) -> _Finding | None:
+        our_dates, rest = dates_in(plain)
+        their_dates, their_rest = dates_in(_unlabelled(cited_text))
+        missing_dates = sorted(our_dates - their_dates)
+        if missing_dates:
+            there = ", ".join(sorted(their_dates)) or "no date"
+            return _Finding(NOT_SUPPORTED, f"the paper's date {', '.join(missing_dates)} is not in {unit.citation} "
+                                           f"(it has {there})")
+        missing = sorted(numbers_in(rest) - numbers_in(their_rest, within_words=True), key=_number_order)
+        if missing:
+            return _Finding(NOT_SUPPORTED, f"the paper's {', '.join(missing)} is not in {unit.citation}"
+                                           + _figures_there(unit.words))
+        return None
+
+    def _lists(self, statement: str, plain: str, scope: list[_Unit]) -> _Finding | None:
+        ours = read.enumeration(plain)
+        if not ours:
+            return None
+        best: tuple[int, _Unit, list[str], list[str]] | None = None
+        for unit in scope:
+            theirs = read.listed_items(unit.words)
+            items = [part for o in ours for part in read.split_joined(o, theirs)]
+            # The same list when at least two of its items are named: "goods, services or works"
+            # inside one condition is not a list of the condition's items.
+            matched = sum(any(read.same_item(o, t) for o in items) for t in theirs)
+            if len(theirs) >= 2 and matched >= 2 and (best is None or matched > best[0]):
+                best = (matched, unit, theirs, items)
+        if best is None:
+            return None
+        _, unit, theirs, ours = best
+        extra = [o for o in ours if not any(read.same_item(o, t) for t in theirs)]
+        lacking = [t for t in theirs if not any(read.same_item(o, t) for o in ours)]
+        listing = f"{unit.citation} lists: {'; '.join(theirs)}"
+        if extra:
+            lacks = f", and does not list {'; '.join(lacking)}" if lacking and read.exhaustive(statement) else ""
+            return _Finding(NOT_SUPPORTED, f"{listing}. The paper also lists {'; '.join(extra)}, which "
+                                           f"{unit.citation} does not{lacks}")
+        if lacking and read.exhaustive(statement):
+            return _Finding(PARTLY, f"{listing}. The paper leaves out {'; '.join(lacking)}")
+        return None
+
+    def _actor(self, claim: Claim, plain: str, unit: _Unit) -> _Finding | None:
+        ours, theirs = read.duty_holder(plain), read.duty_holder(unit.words)
+        if ours is not None and theirs is not None:
+            if read.may_stand_for(ours[0].name, theirs[0].name):
+                return None
+            return _Finding(NOT_SUPPORTED, f"the paper puts it on {ours[0].name}; {unit.citation} puts it on "
+                                           f"{theirs[0].name}: “{_shown(unit.words)}”")
+        # No duty to anchor on: every body the paper names must be one the cited text names.
+        around = "\n".join([*(c.passage.text for c in claim.cited), unit.words])
+        present = {a.name for a in read.actors(around)}
+        for actor in read.actors(plain):
+            if present and not any(read.may_stand_for(actor.name, p) for p in present):
+                return _Finding(NOT_SUPPORTED, f"the paper names {actor.name}; {unit.citation} names "
+                                               f"{', '.join(sorted(present))}, not it: “{_shown(unit.words)}”")
+        return None
+
+    def _strength(self, plain: str, unit: _Unit) -> _Finding | None:
+        ours, theirs = read.modals(plain), read.modals(unit.words)
+        if not ours or not theirs or read.binds({ours[0].strength}) == read.binds({theirs[0].strength}):
+            return None
+        return _Finding(NOT_SUPPORTED, f"the paper says “{ours[0].words}” ({ours[0].strength}); {unit.citation} "
+                                       f"says “{theirs[0].words}” ({theirs[0].strength}): “{_shown(unit.words)}”")
+
+    def _defined_terms(self, claim: Claim, plain: str, unit: _Unit) -> _Finding | None:
+        if not claim.cited:
+            return None
+        section = set(tokenize("\n".join(self._section(c.passage).text for c in claim.cited)))
+        lowered = plain.lower()
+        for term in self._defined_in(claim.doc.doc_id):
+            # Named when all its words are there: "a tender or transparency notice" names "tender notice".
+            if re.search(rf"\b{re.escape(term)}s?\b", lowered) and not set(tokenize(term)) <= section:
+                return _Finding(NOT_SUPPORTED, f"the paper speaks of “{term}”, which {claim.label} does not mention; "
+                                               f"its closest words are {unit.citation}: “{_shown(unit.words)}”")
+        return None
+
+    def _defined_in(self, doc_id: str) -> list[str]:
+        """Terms of more than one word the document defines ("award criteria"), longest first: a
+        paper using one its provision does not use is talking about something else."""
+        if self._terms_defined is None:
+            self._terms_defined = {}
+            for term, ids in self.retriever.definitions.defining.items():
+                if " " in term and not term.startswith(("a ", "an ", "the ")):
+                    for doc in {pid.split("/")[0] for pid in ids}:
+                        self._terms_defined.setdefault(doc, []).append(term)
+            for terms in self._terms_defined.values():
+                terms.sort(key=len, reverse=True)
+        return self._terms_defined.get(doc_id, [])
+
+    def _misquote(self, claim: Claim, unit: _Unit) -> _Finding | None:
+        if not claim.misquotes:
+            return None
+        return _Finding(PARTLY, f"{unit.citation} says this in other words: {claim.misquotes[0]}")
+
+    def _conditions(self, plain: str, unit: _Unit) -> _Finding | None:
+        for condition in read.conditions(unit.words):
+            if not read.covers(plain, condition, self.thresholds.condition_share):
+                return _Finding(PARTLY, f"{unit.citation} makes it conditional (“{_shown(condition.words, 160)}”), "
+                                        f"which the paper leaves out")
+        return None
+
+    def _exceptions(self, plain: str, unit: _Unit) -> _Finding | None:
+        """A rule the paper states without exception ("every", "any", "without exception") when the
+        provision is conditional or its section makes exceptions to it."""
+        wider = read.universal_words(plain) - read.universal_words(unit.words)
+        if not wider:
+            return None
+        if read.conditions(unit.words):
+            return _Finding(PARTLY, f"the paper says “{sorted(wider)[0]}”; {unit.citation} applies only "
+                                    f"in some cases: “{_shown(unit.words)}”")
+        qualifying = self.retriever.qualifying(unit.passage, self.access)
+        if qualifying:
+            q = qualifying[0]
+            return _Finding(PARTLY, f"the paper says “{sorted(wider)[0]}”; {q.citation} makes exceptions: "
+                                    f"“{_shown(q.text)}”",
+                            (Compared("", q.citation, q.passage_id, q.text, 0.0, PARTLY, "an exception"),))
+        return None
+
+    # -- superseded figures --
+
+    def _superseded(self, claim: Claim, plain: str, figure: Money) -> _Finding | None:
+        """A figure the law has since replaced: by an amendment we hold to the cited instrument, or,
+        for a threshold, by the regime that governs a procurement begun on the day that matters."""
+        replaced = self._amended_away(claim.doc, figure)
+        regime = regime_for_date(self.day)
+        moved = claim.doc.regime and claim.doc.regime != regime and _THRESHOLD_WORDS.search(plain)
+        current = self._current_threshold(plain, regime) if moved else None
+        if replaced is None and (current is None or current[0] == figure.amount):
+            return None
+        parts, also = [], []
+        if replaced is not None:
+            by = self.index.by_id.get(replaced.by_passage)
+            parts.append(f"{replaced.by_citation} replaced “{replaced.old}” with “{replaced.new}” in "
+                         f"{claim.doc.short} {replaced.provision} from {replaced.in_force}")
+            if by is not None:
+                also.append(Compared("", by.citation, by.passage_id, replaced.words, 0.0, NOT_SUPPORTED,
+                                     "the amending words"))
+        if current is not None and current[0] != figure.amount:
+            _, row, rule_steps = current
+            why = "; ".join(f"{self._cite(s)}: {s.finding}" for s in rule_steps)
+            parts.append(f"a procurement begun on {self.day.isoformat()} is under the {Regime(regime, '').label}, "
+                         f"not {claim.doc.short} ({why}), and {self._cite(row)} sets {row.finding}")
+            for step in (*rule_steps, row):
+                passage = self.index.by_id[step.source.passage_id]
+                also.append(Compared("", passage.citation, passage.passage_id, step.source.quote, 0.0, NOT_SUPPORTED,
+                                     step.finding))
+        return _Finding(NOT_SUPPORTED, f"superseded: the paper's {figure.text} is not the figure in force — "
+                                       + "; and ".join(parts), tuple(also))
+
+    def _cite(self, step: Step) -> str:
+        assert step.source is not None
+        return self.index.by_id[step.source.passage_id].citation
+
+    def _amended_away(self, doc: DocumentInfo, figure: Money) -> Amendment | None:
+        """The latest amendment in force on the day at the place where an amendment we hold replaced
+        this figure in the document."""
+        for a in self.index.amendments:
+            olds = {(m.currency, m.amount) for m in money_in(a.old)}
+            if a.doc_id == doc.doc_id and a.in_force <= self.day.isoformat() and (figure.currency, figure.amount) in olds:
+                latest = in_force_on(self.index.amendments, doc.doc_id, Provision.parse(a.provision),
+                                     self.day.isoformat())
+                return next((x for x in latest if x.provision == a.provision), a)
+        return None
+
+    def _current_threshold(self, plain: str, regime: str) -> tuple[int, Step, list[Step]] | None:
+        """(amount, the threshold step, the regime steps) the advisor's rules give for the contract
+        the statement describes, under `regime`, for the paper's kind of authority."""
+        rules = usable_rules(self.library, self.access)
+        facts = extract_facts(plain, rules, self.day)
+        if facts.authority is None:
+            paper = extract_facts(self.paper_text, rules, self.day)
+            facts = replace(facts, authority=paper.authority, authority_text=paper.authority_text,
+                            authority_inferred=True)
+        advice = decide(facts, Regime(regime, "", self.day.isoformat()), rules)
+        row = next((s for s in advice.steps if s.phase == "threshold" and s.source is not None), None)
+        if advice.threshold is None or row is None:
+            return None
+        rule_steps = [s for s in advice.steps if s.phase == "regime" and s.source is not None]
+        return advice.threshold, row, rule_steps
+
+
+# ---- small helpers -------------------------------------------------------------------------------------
+
+def _first_of_each(found: list[_Unit]) -> list[_Unit]:
+    """The units in order, each wording once (the cited one kept over the same words elsewhere)."""
+    seen: dict[str, _Unit] = {}
+    for unit in found:
+        seen.setdefault(unit.words, unit)
+    return list(seen.values())
+
+
+def _shown(words: str, limit: int = SHOWN_WORDS) -> str:
+    plain = normalise_space(words)
+    return plain if len(plain) <= limit else plain[:limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _unlabelled(text: str) -> str:
+    """Text without its item labels, whose numbers ("(2)") are not figures."""
+    return "\n".join(_ITEM_LABEL.sub("", line) for line in text.splitlines())
+
+
+def _figures_there(words: str) -> str:
+    figures = [m.text for m in money_in(words)] or [p.words for p in read.periods(words)]
+    return f", which has {', '.join(dict.fromkeys(figures))}" if figures else ""
+
+
+def _number_order(number: str) -> float:
+    try:
+        return float(number)
+    except ValueError:
+        return 0.0
