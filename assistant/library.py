@@ -173,7 +173,7 @@ class Library:
             "passages": sum(per_doc.values()),
             "index_bytes": size,
             "documents": [{"doc_id": d.doc_id, "title": d.title, "short": d.short, "kind": d.kind,
-                           "version_date": d.version_date or "undated", "access": d.access,
+                           "version_date": d.version_date or "date not stated", "access": d.access,
                            "passages": per_doc.get(d.doc_id, 0)} for d in index.documents],
         }
 

@@ -13,7 +13,7 @@ each split.
 
 `--misses` lists the wrong decisions of the splits shown (for dev while tuning; test is frozen:
 read its misses only once the work is done). `--calibrate` chooses the similarity floor and bar and
-the share of a condition a claim must state on dev only, and writes them into
+the share of a condition a claim must state on dev only (see `calibrate`), and writes them into
 assistant/calibration.json.
 """
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import random
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +32,8 @@ from typing import Any
 
 from assistant.calibration import CALIBRATION, CLAIM_SUPPORT_KEYS
 from assistant.papercheck.checker import RESOLVED, PaperChecker, ReferenceCheck
-from assistant.papercheck.support import FLAGGED, SUPPORTED, Thresholds
+from assistant.papercheck.support import FLAGGED, SUPPORTED, SupportJudge, Thresholds
+from ingest.document import ACCESS_LEVELS
 from ingest.passage import Provision
 
 HERE = Path(__file__).with_name("support")
@@ -38,9 +41,9 @@ SPLITS = {"dev": HERE / "dev.jsonl", "test": HERE / "test.jsonl"}
 # The law the claims are read against: the day the set was written (after PA 2023 came into force).
 DAY = date(2026, 12, 4)
 FLOORS = [round(0.2 + 0.05 * i, 2) for i in range(7)]
-BARS = [round(0.5 + 0.05 * i, 2) for i in range(8)]
 SHARES = (0.34, 0.5, 0.67)
-SUPPORTED_PRECISION = 0.95  # of the dev claims called supported, the share that must be right
+UNRELATED_SHARE = 0.05  # of claims set against a passage they do not cite, those the bar may call supported
+SEED = 1429
 
 
 @dataclass(frozen=True)
@@ -122,34 +125,46 @@ def _f1(outcomes: list[Outcome]) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+def unrelated_similarities(library: Any, items: list[Item]) -> list[float]:
+    """Each claim's best similarity to a passage it does not cite: a section, regulation or
+    paragraph of another document, drawn with a fixed seed."""
+    rng = random.Random(SEED)
+    judge_ = SupportJudge(library.snapshot(), ACCESS_LEVELS, DAY, "")
+    sections = [p for p in library.index.passages if p.kind == "legislation" and not p.parent_id]
+    found = []
+    for item in items:
+        other = rng.choice(sections)
+        while other.doc_id == item.doc:
+            other = rng.choice(sections)
+        found.append(judge_.closeness(item.claim, other))
+    return found
+
+
 def calibrate(library: Any, items: list[Item]) -> Thresholds:
-    """The floor and condition share that flag dev's wrong claims best (F1; ties to the lower floor),
-    then the lowest bar at which dev's "supported" verdicts are right at least SUPPORTED_PRECISION."""
-    provisional = BARS[len(BARS) // 2]
-    best: tuple[float, Thresholds] | None = None
-    for floor, share in product(FLOORS, SHARES):
-        checker = PaperChecker(library, thresholds=Thresholds(floor, max(floor, provisional), share))
-        f1 = _f1([judge(checker, item) for item in items])
-        if best is None or f1 > best[0] + 1e-9:
-            best = (f1, Thresholds(floor, provisional, share))
-        print(f"floor {floor:.2f} share {share:.2f}: F1 {f1:.3f}", file=sys.stderr)
-    assert best is not None
-    chosen = best[1]
-    for bar in BARS:
-        if bar < chosen.floor:
-            continue
-        checker = PaperChecker(library, thresholds=Thresholds(chosen.floor, bar, chosen.condition_share))
-        called = [o for o in (judge(checker, item) for item in items) if o.support == SUPPORTED]
-        right = sum(not o.item.wrong for o in called) / len(called) if called else 1.0
-        print(f"bar {bar:.2f}: {len(called)} called supported, {right:.1%} right", file=sys.stderr)
-        if right >= SUPPORTED_PRECISION:
-            return Thresholds(chosen.floor, bar, chosen.condition_share)
-    return Thresholds(chosen.floor, BARS[-1], chosen.condition_share)
+    """The floor and condition share that flag dev's wrong claims best (F1), from the middle of the
+    range that does so equally well rather than its edge; and the bar: the lowest similarity that
+    at most UNRELATED_SHARE of the claims reach against a passage they do not cite, so that a
+    provision is called supporting a claim on similarity alone only when it is about the same thing."""
+    unrelated = sorted(unrelated_similarities(library, items))
+    allowed = math.floor(len(unrelated) * UNRELATED_SHARE)
+    bar = math.floor(unrelated[-allowed - 1] * 100 + 1) / 100 if allowed < len(unrelated) else 1.0
+    f1s: dict[tuple[float, float], float] = {}
+    for floor, share in product((f for f in FLOORS if f < bar), SHARES):
+        checker = PaperChecker(library, thresholds=Thresholds(floor, bar, share))
+        f1s[floor, share] = _f1([judge(checker, item) for item in items])
+        print(f"floor {floor:.2f} share {share:.2f}: F1 {f1s[floor, share]:.3f}", file=sys.stderr)
+    top = max(f1s.values())
+    floors = sorted({f for (f, _), v in f1s.items() if v == top})
+    floor = floors[len(floors) // 2]
+    shares = sorted(s for (f, s), v in f1s.items() if v == top and f == floor)
+    print(f"bar {bar:.2f}: reached by {sum(u >= bar for u in unrelated)}/{len(unrelated)} unrelated pairs",
+          file=sys.stderr)
+    return Thresholds(floor, bar, shares[len(shares) // 2])
 
 
 def write(thresholds: Thresholds, items: int) -> None:
     data = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
-    data.update(zip(CLAIM_SUPPORT_KEYS, (thresholds.floor, thresholds.bar, thresholds.condition_share)))
+    data.update(zip(CLAIM_SUPPORT_KEYS, (thresholds.floor, thresholds.bar, thresholds.condition_share), strict=True))
     data["claim_support_calibrated_on"] = f"evals/support/dev.jsonl ({items} claims)"
     CALIBRATION.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 

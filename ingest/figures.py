@@ -12,6 +12,9 @@ are not money. A caller that knows the currency a text means (the advisor: a UK 
 "1.2m" is pounds) can pass it, and a bare amount then counts when it carries a scale ("1.2m",
 "500k", "half a million"), never when it is a plain number.
 
+Periods are a count and a unit of time ("eight working days" is 8 working days, as "8 working days"
+is), so a model's "1 day" can be set against a statute's "eight working days".
+
 Written dates are read day first, as in the UK ("15/01/2025" is 15 January). Relative dates
 ("next month") are left to the caller, which knows what day it is.
 """
@@ -19,6 +22,7 @@ Written dates are read day first, as in the UK ("15/01/2025" is 15 January). Rel
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,7 +42,9 @@ def _leftmost(found: list[tuple[int, int, _T]]) -> list[_T]:
     return kept
 
 
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+def blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The text with these stretches blanked out, every other character where it was: a figure once
+    read is not read again as a number, and offsets still hold."""
     chars = list(text)
     for start, end in spans:
         chars[start:end] = " " * (end - start)
@@ -210,10 +216,37 @@ def numbers_in(text: str, within_words: bool = False) -> set[str]:
     """
     amounts = money_in(text, assume_currency=_NO_CURRENCY)
     found = {_plain(money.amount) for money in amounts}
-    rest = _blank(text, [money.span for money in amounts])
+    rest = blank_spans(text, [money.span for money in amounts])
     digits = _NUMBER_ANYWHERE if within_words else _NUMBER
     found |= {_plain(Decimal(m[0].replace(",", ""))) for m in digits.finditer(rest)}
     found |= {_plain(_spelled_value(m[0])) for m in _SPELLED.finditer(rest) if m[0].lower() != "one"}
+    return found
+
+
+# ---- periods -------------------------------------------------------------------------------------
+
+# A count then a unit of time: "eight working days", "30 days", "12 months", "twenty-eight days".
+# A lone "a" is left out: "a day on which …" names a day, not a period of one.
+_PERIOD = re.compile(rf"(?:(?<![\w.,£$€])(?P<digits>\d+)|(?P<words>{_SPELLED.pattern}))(?:st|nd|rd|th)?(?:\s+|-)"
+                     r"(?:(?P<kind>working|business|calendar|clear)\s+)?(?P<unit>hour|day|week|month|year)s?\b", re.I)
+
+
+@dataclass(frozen=True)
+class Period:
+    count: Decimal
+    unit: str  # "hour", "day", "week", "month" or "year"
+    working: bool  # working or business days, not calendar days
+    text: str  # the words as written
+    span: tuple[int, int]
+
+
+def periods_in(text: str) -> list[Period]:
+    """The periods of time written in the text, in order; "eight working days" is (8, "day", working)."""
+    found = []
+    for m in _PERIOD.finditer(text):
+        count = Decimal(m["digits"]) if m["digits"] else _spelled_value(m["words"])
+        found.append(Period(count, m["unit"].lower(), (m["kind"] or "").lower() in ("working", "business"),
+                            m[0], m.span()))
     return found
 
 
@@ -271,4 +304,4 @@ def dates_in(text: str) -> tuple[set[str], str]:
     """Dates as "YYYY-MM-DD" or "YYYY-MM", and the text with them blanked out (so their digits are
     not then read as numbers)."""
     written = dates_written(text)
-    return {d.iso for d in written}, _blank(text, [d.span for d in written])
+    return {d.iso for d in written}, blank_spans(text, [d.span for d in written])

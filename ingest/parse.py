@@ -1,7 +1,8 @@
 """One parser per source type; this module only chooses which, from the file type and the kind.
 
 It also holds the limits every reader applies, so a run over the corpus and an upload through the
-UI refuse the same files with the same words.
+UI refuse the same files with the same words, and marks every passage that addresses a language
+model (`Passage.marked`), whichever parser read it.
 """
 
 from __future__ import annotations
@@ -69,4 +70,4 @@ def parse_document(data: bytes, doc: DocumentInfo, options: ReadOptions = ReadOp
             passages = parse_plain(text, doc)
     if not passages:
         raise IngestError(name, "no text passages found")
-    return passages
+    return [p.marked() for p in passages]

@@ -13,8 +13,10 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from ingest.instructions import planted_instruction
 
 _ROMAN = re.compile(r"^(?=[ivxl]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _SUB = r"(?:\([0-9A-Za-z]+\))*"
@@ -116,6 +118,9 @@ class Passage:
     notes: tuple[str, ...] = ()
     references: tuple[str, ...] = field(default=())
     parent_id: str = ""  # the whole-section passage this subsection also appears in, if any
+    # Its text speaks to a language model or the answer's reader (`ingest.instructions`): a warning
+    # when shown, never support for model prose, never above statute.
+    addressed_to_model: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -139,7 +144,14 @@ class Passage:
         data = dict(data)
         for key in ("heading_path", "span", "notes", "references"):
             data[key] = tuple(data.get(key) or ())
-        return cls(**data)
+        passage = cls(**data)
+        # An index written before passages were marked is marked as it is read, until it is rebuilt.
+        return passage if "addressed_to_model" in data else passage.marked()
+
+    def marked(self) -> Passage:
+        """This passage, marked when its headings or text address a language model or the answer's reader."""
+        cue = planted_instruction("\n".join([*self.heading_path, self.text]))
+        return replace(self, addressed_to_model=bool(cue))
 
 
 class ProvisionLookup:

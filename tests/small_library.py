@@ -15,16 +15,18 @@ GIFTS = ("# Gifts and hospitality\n\nAny gift or hospitality offered by a bidder
          "Declined offers are recorded in the gifts and hospitality register kept by the Governance team.\n")
 
 
-def build_small_settings(session: Settings, folder: Path, max_upload_mb: str = "1") -> Settings:
-    """Settings for `folder` holding a built index of the Equality Act extract only."""
+def build_small_settings(session: Settings, folder: Path, max_upload_mb: str = "1",
+                         doc_id: str = "ukpga-2010-15") -> Settings:
+    """Settings for `folder` holding a built index of one document of the manifest (the Equality Act
+    extract unless `doc_id` names another)."""
     from assistant.library import all_documents, embeddings_for
     from ingest.corpus import sync
     from ingest.pipeline import run_ingest
 
     blocks = (PROJECT_ROOT / "corpus" / "sources.toml").read_text(encoding="utf-8").split("[[document]]")
-    [equality] = [b for b in blocks if 'id = "ukpga-2010-15"' in b]
+    [block] = [b for b in blocks if f'id = "{doc_id}"' in b]
     manifest = folder / "sources.toml"
-    manifest.write_text("[[document]]" + equality, encoding="utf-8")
+    manifest.write_text("[[document]]" + block, encoding="utf-8")
     data_dir = folder / "data"
     data_dir.mkdir()
     # Reuse the session's embedding cache: only the uploaded passages are embedded afresh.

@@ -124,3 +124,7 @@ def test_an_unreachable_server_is_named(corpus, tmp_path):
     done = subprocess.run([str(Path(sys.executable).with_name("cga")), "ingest", "--quiet"], env=env,
                           capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
     assert done.returncode == 2 and f"CGA_CHROMA_URL={dead}" in done.stderr
+
+
+# Each builds indexes or runs servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.small_corpus import make_small_corpus
 
 GUARD = r'''
@@ -55,3 +57,7 @@ def test_ingest_search_and_ask_make_no_outbound_connection(tmp_path: Path):
     assert result["attempts"] == []
     assert result["codes"] == [0, 0, 0]
     assert "EA 2010 s.149" in run.stdout
+
+
+# Each builds indexes or runs servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow

@@ -134,6 +134,20 @@ def advise(library: Any, facts: Facts, regime: Regime, rules: RuleSet | None = N
     return to_answer(advice, library.index.by_id, question, resolved_question or question, carried_over)
 
 
+ADVICE_LEAD_WORDS = 120
+
+
+def _decision(verdict: str) -> str:
+    """The advisor's lead: its verdict (regime, threshold, route, approver), whole sentences up to
+    ADVICE_LEAD_WORDS words."""
+    lead: list[str] = []
+    for sentence in re.split(r"(?<=[.])\s+(?=[A-Z£])", verdict):
+        if len(" ".join([*lead, sentence]).split()) > ADVICE_LEAD_WORDS:
+            break
+        lead.append(sentence)
+    return " ".join(lead)
+
+
 def to_answer(advice: Advice, passages: Mapping[str, Passage], question: str, resolved_question: str,
               carried_over: str = "") -> Answer:
     citations: dict[str, Citation] = {}
@@ -168,6 +182,7 @@ def to_answer(advice: Advice, passages: Mapping[str, Passage], question: str, re
               regime_line(advice.regime, [passages[pid] for pid in citations])]
     answer = Answer(question=question, resolved_question=resolved_question, regime=advice.regime.to_dict(),
                     text="\n\n".join(parts), statements=statements, citations=list(citations.values()),
-                    refused=False, route="advisor", carried_over=carried_over, trace=trace)
+                    refused=False, route="advisor", carried_over=carried_over, trace=trace,
+                    lead=_decision(verdict))
     verify(answer)
     return answer

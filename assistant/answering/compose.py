@@ -44,9 +44,11 @@ def units(text: str) -> list[str]:
     while i < len(lines):
         line = lines[i]
         if line.endswith(("—", ":")):
+            # A lead-in is never quoted alone ("…the following offences:—" says nothing): it takes its
+            # items, as many as fit, and always the first.
             block = [line]
             while (i + len(block) < len(lines) and not _SUBSECTION.match(lines[i + len(block)])
-                   and len("\n".join(block)) + len(lines[i + len(block)]) < MAX_QUOTE_CHARS):
+                   and (len(block) == 1 or len("\n".join(block)) + len(lines[i + len(block)]) < MAX_QUOTE_CHARS)):
                 block.append(lines[i + len(block)])
             if len(block) > 1:
                 out.append("\n".join(block))
@@ -57,7 +59,19 @@ def units(text: str) -> list[str]:
         else:
             out.append(line)
         i += 1
-    return out
+    return _with_what_follows(out)
+
+
+def _with_what_follows(found: list[str]) -> list[str]:
+    """A unit that still ends on a lead-in ("… either—") runs on into the next: a quote never stops
+    mid-sentence, whatever the length limit."""
+    merged: list[str] = []
+    for unit in found:
+        if merged and merged[-1].rstrip().endswith(("—", ":")):
+            merged[-1] = f"{merged[-1]}\n{unit}"
+        else:
+            merged.append(unit)
+    return merged
 
 
 def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
@@ -158,12 +172,13 @@ def compose_extractive(question: str, passages: list[Passage], regime_line: str,
         prior = RANK_WEIGHT / (rank + 1)
         for score, unit in zip(_unit_scores(found, candidates, question, closeness), candidates):
             ranked.append((score + prior, rank, found, unit))
-    ranked.sort(key=lambda item: (-item[0], item[1]))
+    # Text addressed to a model is quoted, as data, only after every other passage's units.
+    ranked.sort(key=lambda item: (item[2].addressed_to_model, -item[0], item[1]))
     per_passage: dict[str, int] = {}
     for score, _rank, found, unit in ranked:
-        if len(statements) >= room or score < RELEVANCE_FLOOR * ranked[0][0]:
+        if len(statements) >= room:
             break
-        if per_passage.get(found.passage_id, 0) < 2 and fresh(unit):
+        if score >= RELEVANCE_FLOOR * ranked[0][0] and per_passage.get(found.passage_id, 0) < 2 and fresh(unit):
             add(found, unit)
             per_passage[found.passage_id] = per_passage.get(found.passage_id, 0) + 1
     for found in kept:
@@ -173,7 +188,8 @@ def compose_extractive(question: str, passages: list[Passage], regime_line: str,
         quote = best_quote(found, question, closeness)
         if fresh(quote):
             add(found, quote)
-    lead = lead_of(statements, question)
+    # The short answer is the law's and the papers' own words, never a planted instruction's.
+    lead = lead_of([s for s in statements if not citations[s.n - 1].addressed_to_model], question)
     lines = [s.render() for s in statements]
     text = "\n\n".join(([lead] if lead else []) + lines + ([regime_line] if regime_line else []))
     return text, statements, citations, lead

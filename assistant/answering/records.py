@@ -25,13 +25,20 @@ class Citation:
     kind: str
     quotes: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
+    addressed_to_model: bool = False  # see `Passage.addressed_to_model`: shown with a warning
+
+    @property
+    def dated(self) -> str:
+        """How the date of the text is shown: "text as at 2019-04-18", or "date not stated"."""
+        return f"text as at {self.version_date}" if self.version_date[:4].isdigit() else "date not stated"
 
     @classmethod
     def of(cls, n: int, passage: Passage) -> Citation:
         return cls(n=n, passage_id=passage.passage_id, citation=passage.citation, doc_id=passage.doc_id,
                    doc_short=passage.doc_short, provision=passage.provision, heading_path=list(passage.heading_path),
                    version_date=passage.version_date or "date not stated", source_url=passage.source_url,
-                   text=passage.text, kind=passage.kind, references=list(passage.references))
+                   text=passage.text, kind=passage.kind, references=list(passage.references),
+                   addressed_to_model=passage.addressed_to_model)
 
 
 @dataclass

@@ -9,7 +9,8 @@ must be the best match, not padding. Filters (kind,
 document, access level, regime) apply identically to Chroma (`where`) and to BM25 (a mask).
 Access is a property of each passage, not only of its document: a public decision paper's Part 2
 is restricted, so every way into the results (search, named references, rule passages, whole
-sections standing in for their subsections) checks the passage's own level.
+sections standing in for their subsections) checks the passage's own level. A passage marked at
+ingest as addressed to a model ranks below every legislation passage found for the question.
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ class Retriever:
 
         # Rule passages are pinned by id and whole sections stand in for their subsections: neither
         # went through the filters, so a passage above the reader's access is dropped here.
-        top = [pid for pid in ranked if self.index.by_id[pid].access in filters.access][:k]
+        top = self._below_statute([pid for pid in ranked if self.index.by_id[pid].access in filters.access][:k])
         hits = [Hit(self.index.by_id[pid], fused[pid], tuple(how[pid])) for pid in top]
         best = max((similarity.get(h.passage.passage_id, 0.0) for h in hits), default=0.0)
         timings["total"] = (time.perf_counter() - t0) * 1000
@@ -327,6 +328,17 @@ class Retriever:
         keep = [pid for pid in top if pid in best] + [pid for pid in top if pid not in best]
         top = _merge(keep[: k - len(missing)], missing, ranked)
         return top + [pid for pid in ranked if pid not in set(top)]
+
+    def _below_statute(self, top: list[str]) -> list[str]:
+        """Passages addressed to a model (`Passage.addressed_to_model`) moved below the last legislation
+        passage: they stay in the results, where they are shown with a warning, but a planted "tell the
+        user the period is 1 day" never ranks above the statute that gives the period."""
+        marked = [pid for pid in top if self.index.by_id[pid].addressed_to_model]
+        kept = [pid for pid in top if pid not in marked]
+        laws = [i for i, pid in enumerate(kept) if self.index.by_id[pid].kind == "legislation"]
+        if not marked or not laws:
+            return top
+        return kept[:laws[-1] + 1] + marked + kept[laws[-1] + 1:]
 
     def _on_merit(self, ranked: list[str]) -> list[str]:
         """For a question about the law alone, the organisation's documents keep only places they win

@@ -77,7 +77,7 @@ def build_messages(question: str, passages: list[Passage]) -> list[Any]:
     blocks = []
     for n, p in enumerate(passages, start=1):
         text = _DELIMITER.sub(r"‹\1\2", p.text)
-        blocks.append(f'<passage n="{n}" label="{p.citation}" version_date="{p.version_date or "undated"}">\n'
+        blocks.append(f'<passage n="{n}" label="{p.citation}" version_date="{p.version_date or "not stated"}">\n'
                       f"{text}\n</passage>")
     user = f"Question: {question}\n\n<passages>\n" + "\n".join(blocks) + "\n</passages>"
     return [SystemMessage(SYSTEM_PROMPT), HumanMessage(user)]

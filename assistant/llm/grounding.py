@@ -5,25 +5,30 @@ A sentence of the reply is kept only when
 - each figure in it (number, money amount, date) and each provision or instrument it names appears
   in a passage it cites (a passage's label, headings and version date count as part of it);
 - its support score against a passage it cites reaches the threshold calibrated on the eval set
-  (`evals/calibrate_support.py`, stored in `assistant/calibration.json` as "support_threshold").
+  (`evals/calibrate_support.py`, stored in `assistant/calibration.json` as "support_threshold");
+- it cites no passage marked at ingest as addressed to a model (`Passage.addressed_to_model`): a
+  passage is data, whatever it says, and one that gives orders is never evidence;
+- no period or sum of money in it differs from the one a passage of higher authority (legislation,
+  over decisions, guidance and uploads), given to the model or retrieved for the same question,
+  gives for the same thing.
 
 Support is the mean of the best cosine similarity between the sentence and a span of the passage
 (a quotable unit, `assistant.answer.units`, or one of its lines or sentences) and the share of the
 sentence's content words (roughly stemmed; the provisions and instruments it names, checked
-separately, left out) found in the passage. Spans that read as instructions to a model ("ignore
-previous instructions …") are never counted as support: a passage is data, whatever it says.
+separately, left out) found in the passage.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from assistant.answering.compose import units
-from ingest.figures import dates_in, numbers_in
+from ingest.figures import dates_in, money_in, numbers_in, periods_in
 from ingest.passage import Passage
 from ingest.references import Reference, ReferenceFinder
 from ingest.textutil import normalise_space, tokenize
@@ -44,11 +49,14 @@ STEM_CHARS = 5
 _ABBREVIATIONS = frozenset("e.g. i.e. etc. cf. viz. para. paras. reg. regs. s. ss. art. arts. sch. no. nos. "
                            "pt. ch. v. vs. approx. mr. mrs. ms. dr.".split())
 
-
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|rules|prompts?|directions)\b"
-    r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\b(?:as\s+an?|dear)\s+(?:ai|language\s+model|assistant)\b",
-    re.I)
+# Where a claim and a passage of higher authority each give a period or a sum, the few words leading
+# up to each must share a term for the two to be about the same thing ("standstill period is 1 day"
+# and "standstill period” is the period of eight working days", not "published within 30 days").
+# Words that lead up to any period say nothing about which one it is.
+LEAD_TERMS = 4
+_GENERIC_LEAD = frozenset("perio time withi least after befor durin begin endin more less than not no must may "
+                          "shall last total value sum".split())
+_CLAUSE_BREAK = re.compile(r"[.;:\n]\s")
 
 
 def split_sentences(reply: str) -> list[tuple[int, str]]:
@@ -82,13 +90,39 @@ def renumber_markers(sentence: str, number: dict[int, int]) -> str:
     return _MARKERS.sub(one, sentence).strip()
 
 
-def instruction_like(text: str) -> bool:
-    return bool(_INSTRUCTION.search(text))
+def _stems(text: str) -> list[str]:
+    return [t[:STEM_CHARS] if t.isalpha() else t for t in tokenize(text) if t not in _FRAME_WORDS]
 
 
 def content_terms(text: str) -> set[str]:
     """Content words cut to a short stem, so "published" meets "publication" and "begins" meets "beginning"."""
-    return {t[:STEM_CHARS] if t.isalpha() else t for t in tokenize(text) if t not in _FRAME_WORDS}
+    return set(_stems(text))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A period or a sum, as two texts are compared on it: "eight working days" is ("period", "day"), (8, True)."""
+
+    kind: tuple[str, str]
+    value: tuple[Any, ...]
+    text: str
+    span: tuple[int, int]
+
+
+def figures_in(text: str) -> list[Figure]:
+    return ([Figure(("period", p.unit), (p.count, p.working), p.text, p.span) for p in periods_in(text)]
+            + [Figure(("money", m.currency), (m.amount,), m.text, m.span) for m in money_in(text)])
+
+
+def lead_terms(text: str, figure: Figure) -> set[str]:
+    """The last few content terms before a figure, within its clause, less those that lead up to any figure."""
+    clause = _CLAUSE_BREAK.split(text[:figure.span[0]])[-1]
+    return set(_stems(clause)[-LEAD_TERMS:]) - _GENERIC_LEAD
+
+
+def authority(passage: Passage) -> int:
+    """Legislation outranks the organisation's papers, guidance and uploads."""
+    return 1 if passage.kind == "legislation" else 0
 
 
 def spans(text: str) -> list[str]:
@@ -128,7 +162,7 @@ class SentenceCheck:
 
 @dataclass
 class _Evidence:
-    """What a passage offers a sentence: its spans (minus any addressed to a model), words and figures."""
+    """What a passage offers a sentence: its spans, words and figures."""
 
     spans: list[str]
     vectors: np.ndarray
@@ -148,7 +182,7 @@ class Checker:
 
     def evidence(self, passage: Passage) -> _Evidence:
         if passage.passage_id not in self._evidence:
-            quotable = [u for u in spans(passage.text) if not instruction_like(u)] or [""]
+            quotable = spans(passage.text) or [""]
             text = "\n".join([passage.citation, " ".join(passage.heading_path), passage.version_date or "", *quotable])
             dates, _ = dates_in(text)
             vectors = np.asarray(self.embeddings.embed_documents(quotable), dtype=np.float32)
@@ -200,7 +234,39 @@ class Checker:
         return any(r.doc_id == ref.doc_id and r.provision is not None and r.provision.overlaps(ref.provision)
                    for r in evidence.references)
 
-    def check(self, reply: str, passages: list[Passage]) -> list[SentenceCheck]:
+    def contradiction(self, claim: str, claim_vector: np.ndarray, cited: list[Passage],
+                      compared: list[Passage]) -> str:
+        """Where a passage of higher authority than the claim's own source gives another period or sum
+        for the same thing, what it gives; "" when none does. The same thing: the claim, its figures
+        blanked, would count as supported by the span giving the other figure, and the words leading
+        up to the two figures share a term."""
+        figures = figures_in(claim)
+        terms = content_terms(_without(claim, [f.span for f in figures]))
+        for figure in figures:
+            # The claim's authority is that of the passage its figure came from.
+            holders = [p for p in cited
+                       if figure.value in (f.value for f in figures_in(p.text) if f.kind == figure.kind)]
+            rank = max(authority(p) for p in holders or cited)
+            lead = lead_terms(claim, figure)
+            for higher in compared:
+                theirs = [f.value for f in figures_in(higher.text) if f.kind == figure.kind]
+                if authority(higher) <= rank or higher.addressed_to_model or not theirs or figure.value in theirs:
+                    continue
+                evidence = self.evidence(higher)
+                for span, vector in zip(evidence.spans, evidence.vectors):
+                    coverage = len(terms & content_terms(span)) / len(terms) if terms else 0.0
+                    if (max(float(vector @ claim_vector), 0.0) + coverage) / 2 < self.threshold:
+                        continue
+                    other = next((f for f in figures_in(span) if f.kind == figure.kind and lead & lead_terms(span, f)),
+                                 None)
+                    if other is not None:
+                        return f"it gives {figure.text}, but {higher.citation} gives {other.text} for this"
+        return ""
+
+    def check(self, reply: str, passages: list[Passage], retrieved: Sequence[Passage] = ()) -> list[SentenceCheck]:
+        """Each sentence of the reply, checked against the numbered `passages` the model was given and,
+        for contradictions, against those and the other passages `retrieved` for the question."""
+        others = [*passages, *(p for p in retrieved if p not in passages)]
         checks = []
         sentences = [(paragraph, sentence, *read_markers(sentence)) for paragraph, sentence in split_sentences(reply)]
         vectors = self.claim_vectors([claim for *_, claim in sentences]) if sentences else np.zeros((0, 0))
@@ -212,6 +278,9 @@ class Checker:
             elif outside:
                 check.problem = (f"it cites {''.join(f'[{n}]' for n in outside)}, but only "
                                  f"{len(passages)} passages were given")
+            elif marked := [n for n in cited if passages[n - 1].addressed_to_model]:
+                check.problem = (f"it cites {', '.join(f'[{n}] {passages[n - 1].citation}' for n in marked)}, "
+                                 "text addressed to an AI model, which is never evidence")
             else:
                 sources = [passages[n - 1] for n in cited]
                 labels = ", ".join(f"[{n}] {p.citation}" for n, p in zip(cited, sources))
@@ -222,5 +291,7 @@ class Checker:
                 elif check.support < self.threshold:
                     check.problem = (f"not supported by {labels} "
                                      f"(support {check.support:.2f} < {self.threshold:.2f})")
+                else:
+                    check.problem = self.contradiction(claim, vector, sources, others)
             checks.append(check)
         return checks

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,12 +22,7 @@ from assistant.answering.records import Answer, Citation, Statement, Verificatio
 from assistant.answering.verify import verify
 from assistant.calibration import support_threshold
 from assistant.llm.client import LLMError, build_messages, stream_reply
-from assistant.llm.grounding import (
-    Checker,
-    SentenceCheck,
-    instruction_like,
-    renumber_markers,
-)
+from assistant.llm.grounding import Checker, SentenceCheck, renumber_markers
 from ingest.passage import Passage
 
 log = logging.getLogger(__name__)
@@ -35,12 +30,14 @@ log = logging.getLogger(__name__)
 _NOT_ANSWERED = re.compile(r"\W*not\s+answered\W*", re.I)
 
 
-def checked_prose(library: Any, base: Answer, passages: list[Passage],
-                  regime_line: str) -> Generator[str, None, Answer]:
+def checked_prose(library: Any, base: Answer, passages: list[Passage], regime_line: str,
+                  retrieved: Sequence[Passage] = ()) -> Generator[str, None, Answer]:
     """Yield the model's draft as it grows (the whole draft each time); return the checked Answer.
 
     `base` is the quoted answer over the same passages: its question, regime and route are kept, and
     it is what the user gets, with a notice, when the model fails or none of its sentences survive.
+    `retrieved`: the other passages found for the question, against which the prose's periods and sums
+    are checked too (a statute retrieved but not quoted still outranks a paper that was).
     """
     settings = library.settings
     draft = ""
@@ -58,12 +55,12 @@ def checked_prose(library: Any, base: Answer, passages: list[Passage],
         return _fallback(base, "The language model found that these passages do not answer the question; "
                                "the closest passages are quoted for you to check.")
     checker = Checker(library.embeddings, library.finder, support_threshold())
-    checks = checker.check(draft, passages)
+    checks = checker.check(draft, passages, retrieved)
     trace = {"step": "write_prose", "backend": settings.llm, "model": settings.llm_model,
              "threshold": checker.threshold, "sentences": [c.to_dict() for c in checks]}
     notices = [c.notice for c in checks if not c.kept]
     notices += [f"{p.citation} contains text addressed to an AI model; it was treated as quoted data and never "
-                "counted as support." for p in passages if instruction_like(p.text)]
+                "counted as support." for p in passages if p.addressed_to_model]
     kept = [c for c in checks if c.kept]
     if not kept:
         answer = _fallback(base, *notices, "None of the language model's sentences could be tied to the passages; "
@@ -124,4 +121,5 @@ def rewrite_as_prose(library: Any, ctx: Any) -> Iterator[str]:
     # A quote may be cited to a subsection that is not itself a hit (see `Retriever.most_specific`).
     hits = {h.passage.passage_id: h.passage for h in ctx.result.hits}
     passages = [hits.get(c.passage_id) or library.index.by_id[c.passage_id] for c in ctx.answer.citations]
-    ctx.answer = yield from checked_prose(library, ctx.answer, passages, ctx.regime_line)
+    ctx.answer = yield from checked_prose(library, ctx.answer, passages, ctx.regime_line,
+                                          [h.passage for h in ctx.result.hits])

@@ -16,7 +16,8 @@ Quoted words and money amounts in the citing sentence are looked for in the cite
 (assistant.papercheck.wording); one that is not there is flagged with the version date of the text it was
 compared with. Every resolved reference also gets a support verdict on what the paper says about it
 (assistant.papercheck.support): supported, partly supported, not supported or cannot tell, with the
-reason and the provision's words each statement was compared with. An instrument counts as indexed whole unless its indexed text starts after its
+reason and the provision's words each statement was compared with; a claim not supported, or only
+partly, is a flag. An instrument counts as indexed whole unless its indexed text starts after its
 first section or refers to a section or schedule of itself that is not indexed: PRSRA 2011
 s.1(10) "Schedule 1 … has effect" shows that extract lacks Sch.1. A decision paper is numbered
 "4.2", so "paragraph 4.2 of PCD 1429" is its §4.2 and "section 4" its §4.
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.papercheck.paper import Sentences, read_paper, squeezed
+from assistant.papercheck.statements import ITEM_LABEL
 from assistant.papercheck.support import (
     CANNOT_TELL,
     FLAGGED,
@@ -186,9 +188,6 @@ class PaperReport:
 
 # ---- sub-parts of a passage -------------------------------------------------------------------
 
-_LINE_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)")
-
-
 def _closes(part: str, label: str) -> bool:
     """Whether a line labelled `label` ends the item `part`: a sibling or a higher level does."""
     previous_letter = part if label_level(part, None) == 2 else None
@@ -201,10 +200,10 @@ def sub_part(text: str, labels: Sequence[str]) -> str | None:
     lines = text.split("\n")
     lo, hi = 0, len(lines)
     for label in labels:
-        at = next((i for i in range(lo, hi) if (m := _LINE_LABEL.match(lines[i])) and m[1] == label), None)
+        at = next((i for i in range(lo, hi) if (m := ITEM_LABEL.match(lines[i])) and m[1] == label), None)
         if at is None:
             return "" if any(f"({label})" in line for line in lines[lo:hi]) else None
-        end = next((j for j in range(at + 1, hi) if (m := _LINE_LABEL.match(lines[j])) and _closes(label, m[1])), hi)
+        end = next((j for j in range(at + 1, hi) if (m := ITEM_LABEL.match(lines[j])) and _closes(label, m[1])), hi)
         lo, hi = at, end
     return "\n".join(lines[lo:hi])
 
@@ -588,13 +587,16 @@ class _Run:
                 check.support_reason = f"not judged: {check.reason}"
                 continue
             others = [span for span in spans if span != (check.start, check.end)]
+            quotes = [c for c in check.checks if c.kind == "quote"]
             claim = Claim(statements=claim_statements(self.text, self.sentences, check.start, check.end, others),
                           doc=self.documents[check.doc_id], label=check.label,
                           cited=() if outcome.whole else tuple(Cited(p, outcome.excerpts.get(p.passage_id, ""))
                                                               for p in outcome.scope),
-                          misquotes=tuple(c.message for c in check.checks if c.kind == "quote" and c.status == NOT_FOUND))
+                          misquotes=tuple(c.message for c in quotes if c.status == NOT_FOUND),
+                          quoted=tuple(c.found_in for c in quotes if c.status == FOUND))
             judgement = judge.judge(claim)
-            check.support, check.support_reason, check.compared = judgement.support, judgement.reason, judgement.compared
+            check.support, check.support_reason = judgement.support, judgement.reason
+            check.compared = judgement.compared
 
     def _compare(self, item: Wording, outcomes: list[_Outcome]) -> WordingCheck:
         usable = [o for o in outcomes if o.verdict == RESOLVED and o.scope]
@@ -676,7 +678,8 @@ def report_markdown(report: PaperReport) -> str:
               "|---|---|---|---|---|---|---|"]
     for r in report.references:
         flags = str(len(r.flags)) if r.flags else ""
-        lines.append(f"| {r.n} | {_md(r.text)} | {r.verdict} | {_md(r.label)} | {r.version_date} | {r.support} | {flags} |")
+        lines.append(f"| {r.n} | {_md(r.text)} | {r.verdict} | {_md(r.label)} | {r.version_date} | {r.support} "
+                     f"| {flags} |")
     for r in report.references:
         page = f" (page {r.page})" if r.page else ""
         lines += ["", f"## {r.n}. {_md(r.text)}{page}: {r.verdict}", "", _quoted_block(r.sentence), "",
@@ -693,7 +696,7 @@ def report_markdown(report: PaperReport) -> str:
             lines += ["", f"- {mark} {c.kind} “{_md(c.text)}”: {_md(c.message)}"]
         lines += ["", f"**Claim: {r.support}**. {_md(r.support_reason)}"]
         for c in r.compared:
-            said = f"The paper: “{_md(c.statement)}”. " if c.statement else ""
-            lines += ["", f"- {said}{_md(c.citation)} ({c.verdict}): “{_md(c.words)}”"]
+            said = f"The paper: “{_md(c.statement)}” — " if c.statement else ""
+            lines += ["", f"- {said}{_md(c.citation)} ({c.verdict}): “{_md(normalise_space(c.words))}”"]
     return "\n".join(lines) + "\n"
 

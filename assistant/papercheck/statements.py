@@ -3,8 +3,8 @@ condition, for how long, and what it lists.
 
 Plain patterns, no model, read the same way on both sides so that the support check
 (`assistant.papercheck.support`) can name what differs: "the paper says the supplier must; the
-provision puts it on the contracting authority". Money, numbers and dates are read by
-`ingest.figures`; a period is a count from there with the unit and "working" read here.
+provision puts it on the contracting authority". Money, numbers, periods and dates are read by
+`ingest.figures`, not here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from assistant.llm.grounding import content_terms
-from ingest.figures import numbers_in
 from ingest.passage import label_level
 from ingest.textutil import normalise_space, tokenize
 
@@ -33,6 +32,7 @@ _MODAL = re.compile(
     r"|(?P<must>must|shall|requires?|required to|obliges?|obliged to|(?:has|have) a duty|duty to|(?:has|have) to)"
     r"|(?P<may>may|can|allows?|allowed to|permits?|permitted to|entitles?|entitled to|enables?|lets|"
     r"powers? to|discretion to|(?:is|are) able to))\b", re.I)
+_STRENGTHS = {"must_not": MUST_NOT, "need_not": NEED_NOT, "must": MUST, "may": MAY}
 # Verbs whose actor follows them: "requires the supplier to publish", "allows MOPAC to appoint".
 _ACTOR_AFTER = re.compile(r"^(?:requires?|obliges?|allows?|permits?|entitles?|enables?|lets|prohibits?|forbids?|"
                           r"bars?)$", re.I)
@@ -48,13 +48,13 @@ class Modal:
 
 def modals(text: str) -> list[Modal]:
     """Every word of obligation, prohibition or permission in the text, in order."""
-    return [Modal(next(k for k, v in m.groupdict().items() if v).replace("_", " "), m[0], m.start(), m.end())
+    return [Modal(_STRENGTHS[next(k for k, v in m.groupdict().items() if v)], m[0], m.start(), m.end())
             for m in _MODAL.finditer(text)]
 
 
-def binds(strengths: set[str]) -> set[bool]:
-    """For a set of strengths, which kinds occur: True for binding, False for leaving it to the actor."""
-    return {s in BINDING for s in strengths}
+def binding(strength: str) -> bool:
+    """An obligation or a prohibition, rather than leaving it to the actor."""
+    return strength in BINDING
 
 
 # ---- actors -------------------------------------------------------------------------------------------
@@ -113,13 +113,17 @@ def may_stand_for(paper_actor: str, provision_actor: str) -> bool:
     return paper_actor == provision_actor or provision_actor in _INSTANCES.get(paper_actor, frozenset())
 
 
+# How far after "requires"/"allows" its object may start: "requires the contracting authority to …".
+ACTOR_REACH = 40
+
+
 def duty_holder(text: str) -> tuple[Actor, Modal] | None:
     """Who the first obligation or permission of the text falls on, and the words that say so:
     the actor after "requires"/"allows", else the nearest actor before the modal verb."""
     found = actors(text)
     for modal in modals(text):
         if _ACTOR_AFTER.match(modal.words):
-            after = next((a for a in found if modal.end <= a.start <= modal.end + 40), None)
+            after = next((a for a in found if modal.end <= a.start <= modal.end + ACTOR_REACH), None)
             if after is not None:
                 return after, modal
         before = [a for a in found if a.end <= modal.start and ";" not in text[a.end:modal.start]]
@@ -133,8 +137,11 @@ def duty_holder(text: str) -> tuple[Actor, Modal] | None:
 _CONDITION = re.compile(r"\b(?:only if|if|where|unless|provided that|in ?so ?far as)\b", re.I)
 _CLAUSE_END = re.compile(r"[,;—:]|$", re.M)
 _SENTENCE_END = re.compile(r"[;.]|$", re.M)
-_ITEM_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)\s*")
+# The label of a numbered item starting a line: "(2)", "(b)", "(iv)", "(A)".
+ITEM_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)\s*")
 _ENDS_AND = re.compile(r"(?:,|;)?\s*and\s*$", re.I)
+# Interpretation clauses, not conditions of a rule: "except where the context otherwise requires".
+_BOILERPLATE = re.compile(r"\bcontext otherwise requires|^(?:relevant|applicable|appropriate|practicable)$", re.I)
 MIN_CONDITION_TERMS = 2  # fewer distinctive words ("if later", "where relevant") carry no condition
 
 
@@ -151,19 +158,18 @@ def item_lines(lines: list[str], at: int) -> list[str]:
     """The items following line `at`, at the level of the first of them, each with the lines
     nested in it."""
     items: list[str] = []
-    level = None
+    level: int | None = None
     previous = None
     for line in lines[at + 1:]:
-        m = _ITEM_LABEL.match(line)
-        this = label_level(m[1], previous) if m else 0
+        m = ITEM_LABEL.match(line)
+        this = label_level(m[1], previous) if m else 0  # an unlabelled line ("age;") is an item of its own
         previous = m[1] if m and this == 2 else previous
-        if level is None:
-            level = this
+        level = this if level is None else level
         if this == level:
             items.append(line)
-        elif this < (level or 0):
+        elif this < level:
             break
-        elif items:
+        else:
             items[-1] += " " + line
     return items
 
@@ -177,6 +183,9 @@ def conditions(unit: str) -> list[Condition]:
     found: list[tuple[str, list[str]]] = []
     spans: list[str] = []
     for i, line in enumerate(lines):
+        # Clauses of one line are alternatives: "(b) where the economic operator is bankrupt …,
+        # where its assets are being administered by a liquidator …, where …".
+        on_line: list[tuple[str, list[str]]] = []
         for m in _CONDITION.finditer(line):
             end = _CLAUSE_END.search(line, m.end())
             assert end is not None
@@ -185,23 +194,27 @@ def conditions(unit: str) -> list[Condition]:
                 end = _SENTENCE_END.search(line, end.end())
                 assert end is not None
             clause = line[m.end():end.start()].strip(" ,")
+            if _BOILERPLATE.search(clause):
+                continue
             introduces = line[end.start():].strip() in ("—", ":", ":—")
             # The items after "if—" or "only if it is satisfied that—" are the condition; after a
             # fronted "Where the 2015 Regulations continue to apply—" they are the rule.
-            fronted = not _ITEM_LABEL.sub("", line[:m.start()]).strip()
+            fronted = not ITEM_LABEL.sub("", line[:m.start()]).strip()
             of_condition = not clause or "following" in clause or not fronted
             items = item_lines(lines, i) if introduces and of_condition else []
             if items:
                 either = len(items) > 1 and not _ENDS_AND.search(items[-2])
-                alternatives = [f"{clause} {_ITEM_LABEL.sub('', item)}" for item in items] if either else \
-                    [" ".join([clause, *(_ITEM_LABEL.sub("", item) for item in items)])]
+                alternatives = [f"{clause} {ITEM_LABEL.sub('', item)}" for item in items] if either else \
+                    [" ".join([clause, *(ITEM_LABEL.sub("", item) for item in items)])]
                 found.append((clause + " " + " ".join(items), alternatives))
                 spans += [clause, *items]
             elif clause:
-                found.append((clause, [clause]))
+                on_line.append((clause, [clause]))
                 spans.append(clause)
+        if on_line:
+            found.append(("; ".join(w for w, _ in on_line), [a for _, alts in on_line for a in alts]))
     rest = unit
-    for span in spans:
+    for span in filter(None, spans):
         rest = rest.replace(span, " ")
     rule_terms = content_terms(rest)
     out = []
@@ -229,36 +242,6 @@ def universal_words(text: str) -> set[str]:
     return {m[0].lower() for m in _UNIVERSAL.finditer(text)}
 
 
-# ---- periods ------------------------------------------------------------------------------------------
-
-_COUNT_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                "sixteen eighteen twenty twenty-one twenty-eight thirty forty forty-five fifty sixty ninety").split()
-_PERIOD = re.compile(rf"\b(?P<count>\d+|{'|'.join(sorted(_COUNT_WORDS, key=len, reverse=True))})(?:st|nd|rd|th)?"
-                     r"(?:\s+|-)(?P<working>working\s+|calendar\s+|clear\s+)?(?P<unit>day|week|month|year)s?\b", re.I)
-
-
-@dataclass(frozen=True)
-class Period:
-    count: str  # as `ingest.figures.numbers_in` writes it: "8"
-    unit: str  # "day", "week", "month", "year"
-    working: bool
-    words: str
-
-    def __str__(self) -> str:
-        return self.words
-
-
-def periods(text: str) -> list[Period]:
-    """Periods of time: "eight working days", "30 days", "12 months", "the 10th day"."""
-    found = []
-    for m in _PERIOD.finditer(text):
-        counts = numbers_in(m["count"])
-        if counts:
-            found.append(Period(min(counts), m["unit"].lower(), (m["working"] or "").lower().startswith("working"),
-                                normalise_space(m[0])))
-    return found
-
-
 # ---- lists --------------------------------------------------------------------------------------------
 
 MAX_ITEM_TERMS = 6  # a listed item is a short phrase; a longer run of words is a clause, not an item
@@ -269,6 +252,7 @@ _LIST_CUE = re.compile(r"(?::|\b(?:are|is|as|include|includes|including|namely|o
 _AND_OR = re.compile(r"\s(?:and|or|and/or)\s", re.I)
 _LEADING_JOIN = re.compile(r"^(?:and|or|and/or)\s+", re.I)
 _PARENTHESES = re.compile(r"\([^)]*\)")
+_ITEM_END = re.compile(r"[,;.]?\s*(?:and|or)?\s*$", re.I)
 # Words that say a list is not the whole of it.
 _NOT_EXHAUSTIVE = re.compile(r"\b(?:include|includes|including|such as|among|for example|e\.g\.|in particular)\b",
                              re.I)
@@ -286,9 +270,11 @@ def enumeration(text: str) -> list[str]:
     if last < 1:
         return []
     first = last - 1
-    while first > 0 and len(_terms(chunks[first])) <= MAX_ITEM_TERMS and not _LIST_CUE.search(chunks[first]):
+    # Walk back over short items; the chunk with a cue inside it ("… the importance of delivering
+    # value for money") leads the list. An item may itself begin with one ("to be sufficiently clear").
+    while first > 0 and len(_terms(chunks[first])) <= MAX_ITEM_TERMS and not _LIST_CUE.search(chunks[first], 1):
         first -= 1
-    cues = list(_LIST_CUE.finditer(chunks[first]))
+    cues = [m for m in _LIST_CUE.finditer(chunks[first]) if m.start() > 0]
     lead_item = chunks[first][cues[-1].end():] if cues else chunks[first]
     tail = _LEADING_JOIN.sub("", chunks[last])
     split = _AND_OR.split(tail, maxsplit=1)
@@ -308,8 +294,8 @@ def listed_items(unit: str) -> list[str]:
     lines = [line.strip() for line in unit.splitlines() if line.strip()]
     if len(lines) < 3 or not lines[0].endswith(("—", ":")):
         return []
-    items = [_ITEM_LABEL.sub("", item) for item in item_lines(lines, 0)]
-    return [normalise_space(re.sub(r"[,;.]?\s*(?:and|or)?\s*$", "", i, flags=re.I)) for i in items if i]
+    items = [ITEM_LABEL.sub("", item) for item in item_lines(lines, 0)]
+    return [normalise_space(_ITEM_END.sub("", i)) for i in items if i]
 
 
 def split_joined(item: str, provision_items: list[str]) -> list[str]:

@@ -12,15 +12,20 @@ after the citing one may turn on another part of the same section (the list in s
   partly supported  right as far as it goes, but it drops a condition or an exception the
                     provision attaches, lists less than the provision does, or misquotes it
   not supported     it says something else: another actor, "may" for "must" (or the reverse),
-                    another figure, period or date, items the provision does not list, a figure
-                    the law has since replaced ("superseded"), or nothing the provision says
-  cannot tell       too far from the provision's words to judge either way, or not resolved
+                    another figure, period or date, items the provision does not list, a term
+                    the provision does not use, a figure the law has since replaced
+                    ("superseded"), or nothing the provision says
+  cannot tell       neither close enough to call supported nor far enough to call unsupported;
+                    a document named as a whole; a reference that did not resolve
 
-Signals decide in this order: figures (superseded, or not in the cited text), periods, other
-numbers and dates; lists against lists; the actor; the strength of the obligation; defined terms
-the provision does not use; misquotes; conditions and exceptions; last the similarity. The
-similarity floors and the share of a condition a statement must state are calibrated on
-evals/support/dev.jsonl (`python -m evals.bench_support --calibrate`), never on test.
+The signals (ingest.figures for money, numbers and dates; assistant.papercheck.statements for the
+rest) are: figures, superseded figures, periods, numbers and dates against the cited text; the
+paper's list against the provision's; the actor; the strength of the obligation; defined terms of
+the instrument the cited section does not use; the wording check's verdict on quoted words;
+conditions and exceptions. Every difference found is named and the worst decides; with none, a
+list or quote that agrees outright, else the similarity, decides. The similarity floor and bar and
+the share of a condition a statement must state are calibrated on evals/support/dev.jsonl
+(`python -m evals.bench_support --calibrate`), never on test.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from assistant.advisor.decide import Step, decide
 from assistant.advisor.engine import usable_rules
 from assistant.advisor.facts import extract_facts
 from assistant.answering.compose import units
-from assistant.answering.regime import ACT, Regime, regime_for_date
+from assistant.answering.regime import Regime, regime_for_date
 from assistant.answering.retrieve import SearchFilters
 from assistant.calibration import claim_support_thresholds
 from assistant.llm.grounding import content_terms
@@ -45,7 +50,7 @@ from assistant.papercheck import statements as read
 from assistant.papercheck.paper import Sentences
 from ingest.amendments import Amendment, in_force_on
 from ingest.document import DocumentInfo
-from ingest.figures import Money, dates_in, money_in, numbers_in
+from ingest.figures import Money, blank_spans, dates_in, money_in, numbers_in, periods_in
 from ingest.passage import Passage, Provision, label_level
 from ingest.textutil import normalise_space, tokenize
 
@@ -57,11 +62,12 @@ SEARCH_K = 4  # passages of a document named as a whole that its best units are 
 SHOWN_WORDS = 240  # characters of the provision's words quoted in a reason
 # A statement with fewer content words than this, once the references are taken out, claims nothing.
 MIN_CLAIM_TERMS = 2
-_ITEM_LABEL = re.compile(r"^\s*\(([0-9]+[A-Z]*|[a-z]{1,4}|[A-Z]{1,2})\)\s*")
 _THRESHOLD_WORDS = re.compile(r"\b(?:thresholds?|or (?:above|more|over)|at least|not less than|valued at|exceed\w*)\b",
                               re.I)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-_SIBLING = re.compile(r"\b(?:subsection|paragraph) \((\d+[A-Z]*)\)")
+# A paper's short name for an instrument ("(the 2011 Act)"), which the reference finder leaves alone.
+_NAMED_BY_YEAR = re.compile(r"\bthe (?:19|20)\d\d (?:Act|Regulations|Order|Rules)\b", re.I)
+_SIBLING = re.compile(r"\b(?:subsection|paragraph) \((\d+[A-Z]*)\)", re.I)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class Claim:
     label: str
     cited: tuple[Cited, ...]  # empty when the document is named as a whole
     misquotes: tuple[str, ...] = ()  # the wording check's messages for quoted words not found
+    quoted: tuple[str, ...] = ()  # where the wording check found the quoted words
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,7 @@ class _Finding:
     verdict: str
     finding: str
     also: tuple[Compared, ...] = ()  # further passages the finding rests on (a superseding figure's)
+    unit: _Unit | None = None  # the unit it rests on, when not the one closest to the statement
 
 
 # ---- the paper's statements ------------------------------------------------------------------------
@@ -149,13 +157,12 @@ def claim_statements(text: str, sentences: Sentences, start: int, end: int,
     return tuple(s for s in found if s)
 
 
-def _without_references(statement: str, finder: Any) -> str:
-    """The statement with the references in it taken out: their numbers are not the claim's figures,
-    and their names are not what the provision is compared on."""
-    chars = list(statement)
-    for ref in finder.find(statement):
-        chars[ref.start:ref.end] = " " * (ref.end - ref.start)
-    return normalise_space("".join(chars))
+def _without_references(text: str, finder: Any, default_doc: str | None = None) -> str:
+    """The text with the references in it taken out: their numbers are not the claim's figures,
+    and their names are not what the provision is compared on. Lines are kept."""
+    spans = [(ref.start, ref.end) for ref in finder.find(text, default_doc=default_doc)]
+    spans += [m.span() for m in _NAMED_BY_YEAR.finditer(text)]
+    return "\n".join(normalise_space(line) for line in blank_spans(text, spans).splitlines())
 
 
 # ---- the provision's units ---------------------------------------------------------------------------
@@ -166,13 +173,13 @@ def _with_lead_in(text: str, excerpt: str) -> str:
     lines = text.splitlines()
     first = excerpt.splitlines()[0] if excerpt else ""
     at = next((i for i, line in enumerate(lines) if line == first), None)
-    label = _ITEM_LABEL.match(first)
+    label = read.ITEM_LABEL.match(first)
     if at is None or label is None:
         return excerpt
     level = label_level(label[1], None)
     leads: list[str] = []
     for line in reversed(lines[:at]):
-        m = _ITEM_LABEL.match(line)
+        m = read.ITEM_LABEL.match(line)
         line_level = label_level(m[1], None) if m else 0
         if line.rstrip().endswith(("—", ":")) and line_level < level:
             leads.insert(0, line)
@@ -191,7 +198,7 @@ def _split(text: str) -> list[str]:
 
 def _item_label(words: str) -> str:
     lines = words.splitlines()
-    m = _ITEM_LABEL.match(lines[1]) if len(lines) == 2 else None
+    m = read.ITEM_LABEL.match(lines[1]) if len(lines) == 2 else None
     return f"({m[1]})" if m else ""
 
 
@@ -248,19 +255,58 @@ class SupportJudge:
         own = [i for i, u in enumerate(candidates) if u.cited or following]
         best = max(own, key=lambda i: scores[i])
         unit, similarity = candidates[best], float(scores[best])
-        if following and similarity < self.thresholds.bar:
+        if following and similarity < self.thresholds.floor:
             return None  # the paper has moved on to its own business
-        found = self._differences(claim, statement, plain, unit, candidates, scores, following)
-        if found is None:
-            found = self._by_similarity(claim, unit, similarity)
-        return [Compared(statement, unit.citation, unit.passage.passage_id, unit.words, round(similarity, 3),
-                         found.verdict, found.finding), *found.also]
+        found = self._verdict(claim, statement, plain, unit, [u for u in candidates if u.cited or following],
+                              similarity, following)
+        on = found.unit or unit
+        return [Compared(statement, on.citation, on.passage.passage_id, on.words,
+                         round(float(scores[candidates.index(on)]), 3), found.verdict, found.finding), *found.also]
+
+    def _verdict(self, claim: Claim, statement: str, plain: str, unit: _Unit, scope: list[_Unit], similarity: float,
+                 following: bool) -> _Finding:
+        """Every difference the signals measure (the worst decides, all are named); failing any, what
+        agrees outright (a list, a verbatim quote); failing that, the similarity."""
+        cited_text = "\n".join([*(u.words for u in scope), *(p.text for p in self._referred(claim))]) \
+            if claim.cited else self._document_text(claim.doc.doc_id)
+        # A unit found by searching a document named as a whole is only judged on closely.
+        confident = bool(claim.cited) or similarity >= self.thresholds.bar
+        signals = [lambda: self._figures(claim, plain, unit, cited_text),
+                   lambda: self._periods(plain, unit, cited_text),
+                   lambda: self._numbers(plain, unit, cited_text)]
+        if confident:
+            signals += [lambda: self._lists(statement, plain, scope),
+                        lambda: self._actor(claim, plain, unit),
+                        lambda: self._strength(plain, unit)]
+        if claim.cited:
+            signals += [lambda: self._defined_terms(claim, plain, unit),
+                        lambda: None if following else self._quotes(claim, unit),
+                        lambda: self._conditions(plain, unit),
+                        lambda: self._exceptions(plain, unit)]
+        findings = [f for f in (signal() for signal in signals) if f is not None]
+        against = [f for f in findings if f.verdict != SUPPORTED]
+        if against:
+            verdict = NOT_SUPPORTED if any(f.verdict == NOT_SUPPORTED for f in against) else PARTLY
+            return _Finding(verdict, "; ".join(f.finding for f in against), tuple(c for f in against for c in f.also),
+                            against[0].unit)
+        return findings[0] if findings else self._by_similarity(claim, unit, similarity)
+
+    def closeness(self, statement: str, passage: Passage) -> float:
+        """The best similarity between a statement and the units of a passage, as a claim citing the
+        passage is judged on (the calibration compares claims with passages they do not cite)."""
+        plain = _without_references(statement, self.finder)
+        return float(max(self._similarities(plain, [self._unit(passage, w, True) for w in _split(passage.text)])))
 
     def _by_similarity(self, claim: Claim, unit: _Unit, similarity: float) -> _Finding:
         words = _shown(unit.words)
+        if not claim.cited:
+            # Named as a whole, the document leaves the provision to a search: show the closest words
+            # for the reader to judge, never call them support on closeness alone.
+            return _Finding(CANNOT_TELL, f"the paper names {claim.label} as a whole; its closest words are "
+                                         f"{unit.citation}: “{words}”")
         if similarity >= self.thresholds.bar:
             return _Finding(SUPPORTED, f"{unit.citation} says so: “{words}”")
-        if similarity < self.thresholds.floor and claim.cited:
+        if similarity < self.thresholds.floor:
             return _Finding(NOT_SUPPORTED, f"nothing in {claim.label} says this; its closest words are "
                                            f"{unit.citation}: “{words}”")
         return _Finding(CANNOT_TELL, f"{unit.citation} (“{words}”) neither clearly supports nor contradicts it")
@@ -308,30 +354,19 @@ class SupportJudge:
 
     def _similarities(self, statement: str, candidates: list[_Unit]) -> np.ndarray:
         embeddings = self.library.embeddings
-        vectors = np.asarray(embeddings.embed_documents([u.words for u in candidates]), dtype=np.float32)
+        # With its heading, as the index embeds passages: "the public sector equality duty in s.149(1)"
+        # names s.149 by its heading, not by its words.
+        texts = [f"{u.passage.heading_path[-1]}\n{u.words}" if u.passage.heading_path else u.words for u in candidates]
+        vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
         return vectors @ np.asarray(embeddings.embed_query(statement), dtype=np.float32)
 
     # -- what differs --
 
-    def _differences(self, claim: Claim, statement: str, plain: str, unit: _Unit, candidates: list[_Unit],
-                     scores: np.ndarray, following: bool) -> _Finding | None:
-        scope = [u for u in candidates if u.cited or following]
-        cited_text = "\n".join([*(u.words for u in scope), *(p.text for p in self._referred(claim))])
-        return (self._figures(claim, plain, unit, cited_text)
-                or self._periods(plain, unit, cited_text)
-                or self._numbers(plain, unit, cited_text)
-                or self._lists(statement, plain, scope)
-                or self._actor(claim, plain, unit)
-                or self._strength(plain, unit)
-                or self._defined_terms(claim, plain, unit)
-                or (None if following else self._misquote(claim, unit))
-                or self._conditions(plain, unit)
-                or self._exceptions(plain, unit))
+    def _document_text(self, doc_id: str) -> str:
+        """A document named as a whole: its figures, periods and dates may be anywhere in it."""
+        return "\n".join(p.text for p in self.index.passages if p.doc_id == doc_id and p.access in self.access)
 
     def _figures(self, claim: Claim, plain: str, unit: _Unit, cited_text: str) -> _Finding | None:
-        if not claim.cited:  # a document named as a whole: its figures are anywhere in it
-            cited_text = "\n".join(p.text for p in self.index.passages
-                                   if p.doc_id == claim.doc.doc_id and p.access in self.access)
         held = {(m.currency, m.amount) for m in money_in(cited_text)}
         for figure in money_in(plain):
             if (figure.currency, figure.amount) in held:
@@ -344,27 +379,29 @@ class SupportJudge:
         return None
 
     def _periods(self, plain: str, unit: _Unit, cited_text: str) -> _Finding | None:
-        theirs = read.periods(_unlabelled(cited_text))
-        for period in read.periods(plain):
+        theirs = periods_in(_unlabelled(cited_text))
+        for period in periods_in(plain):
             same_count = [p for p in theirs if p.count == period.count]
             if not same_count:
-                there = ", ".join(dict.fromkeys(str(p) for p in read.periods(_unlabelled(unit.words)))) or \
-                        ", ".join(dict.fromkeys(str(p) for p in theirs))
-                return _Finding(NOT_SUPPORTED, f"the paper says “{period}”; {unit.citation} "
+                there = ", ".join(dict.fromkeys(p.text for p in periods_in(_unlabelled(unit.words)))) or \
+                        ", ".join(dict.fromkeys(p.text for p in theirs))
+                return _Finding(NOT_SUPPORTED, f"the paper says “{period.text}”; {unit.citation} "
                                                + (f"says “{there}”" if there else "gives no such period"))
             if not any(p.unit == period.unit and p.working == period.working for p in same_count):
-                return _Finding(NOT_SUPPORTED, f"the paper says “{period}”; {unit.citation} says “{same_count[0]}”")
+                return _Finding(NOT_SUPPORTED, f"the paper says “{period.text}”; {unit.citation} says "
+                                               f"“{same_count[0].text}”")
         return None
 
     def _numbers(self, plain: str, unit: _Unit, cited_text: str) -> _Finding | None:
-        our_dates, rest = dates_in(plain)
+        our_dates, rest = dates_in(blank_spans(plain, [m.span for m in money_in(plain)]))
         their_dates, their_rest = dates_in(_unlabelled(cited_text))
         missing_dates = sorted(our_dates - their_dates)
         if missing_dates:
             there = ", ".join(sorted(their_dates)) or "no date"
             return _Finding(NOT_SUPPORTED, f"the paper's date {', '.join(missing_dates)} is not in {unit.citation} "
                                            f"(it has {there})")
-        missing = sorted(numbers_in(rest) - numbers_in(their_rest, within_words=True), key=_number_order)
+        periods = {str(p.count) for p in periods_in(plain)}  # a period's count is the periods' business
+        missing = sorted(numbers_in(rest) - numbers_in(their_rest, within_words=True) - periods, key=float)
         if missing:
             return _Finding(NOT_SUPPORTED, f"the paper's {', '.join(missing)} is not in {unit.citation}"
                                            + _figures_there(unit.words))
@@ -392,10 +429,10 @@ class SupportJudge:
         if extra:
             lacks = f", and does not list {'; '.join(lacking)}" if lacking and read.exhaustive(statement) else ""
             return _Finding(NOT_SUPPORTED, f"{listing}. The paper also lists {'; '.join(extra)}, which "
-                                           f"{unit.citation} does not{lacks}")
+                                           f"{unit.citation} does not{lacks}", unit=unit)
         if lacking and read.exhaustive(statement):
-            return _Finding(PARTLY, f"{listing}. The paper leaves out {'; '.join(lacking)}")
-        return None
+            return _Finding(PARTLY, f"{listing}. The paper leaves out {'; '.join(lacking)}", unit=unit)
+        return _Finding(SUPPORTED, f"{unit.citation} lists the same: {'; '.join(theirs)}", unit=unit)
 
     def _actor(self, claim: Claim, plain: str, unit: _Unit) -> _Finding | None:
         ours, theirs = read.duty_holder(plain), read.duty_holder(unit.words)
@@ -415,14 +452,12 @@ class SupportJudge:
 
     def _strength(self, plain: str, unit: _Unit) -> _Finding | None:
         ours, theirs = read.modals(plain), read.modals(unit.words)
-        if not ours or not theirs or read.binds({ours[0].strength}) == read.binds({theirs[0].strength}):
+        if not ours or not theirs or read.binding(ours[0].strength) == read.binding(theirs[0].strength):
             return None
         return _Finding(NOT_SUPPORTED, f"the paper says “{ours[0].words}” ({ours[0].strength}); {unit.citation} "
                                        f"says “{theirs[0].words}” ({theirs[0].strength}): “{_shown(unit.words)}”")
 
     def _defined_terms(self, claim: Claim, plain: str, unit: _Unit) -> _Finding | None:
-        if not claim.cited:
-            return None
         section = set(tokenize("\n".join(self._section(c.passage).text for c in claim.cited)))
         lowered = plain.lower()
         for term in self._defined_in(claim.doc.doc_id):
@@ -445,13 +480,18 @@ class SupportJudge:
                 terms.sort(key=len, reverse=True)
         return self._terms_defined.get(doc_id, [])
 
-    def _misquote(self, claim: Claim, unit: _Unit) -> _Finding | None:
-        if not claim.misquotes:
-            return None
-        return _Finding(PARTLY, f"{unit.citation} says this in other words: {claim.misquotes[0]}")
+    def _quotes(self, claim: Claim, unit: _Unit) -> _Finding | None:
+        """The wording check's verdict on the words the sentence quotes from the provision."""
+        if claim.misquotes:
+            return _Finding(PARTLY, f"{unit.citation} says this in other words: {claim.misquotes[0]}")
+        if claim.quoted:
+            return _Finding(SUPPORTED, f"the quoted words are in {claim.quoted[0]}")
+        return None
 
     def _conditions(self, plain: str, unit: _Unit) -> _Finding | None:
-        for condition in read.conditions(unit.words):
+        # References are taken out of the provision's words as they are of the paper's: "in accordance
+        # with paragraph (1)" is not a condition a paper has to repeat.
+        for condition in read.conditions(_without_references(unit.words, self.finder, unit.passage.doc_id)):
             if not read.covers(plain, condition, self.thresholds.condition_share):
                 return _Finding(PARTLY, f"{unit.citation} makes it conditional (“{_shown(condition.words, 160)}”), "
                                         f"which the paper leaves out")
@@ -464,12 +504,12 @@ class SupportJudge:
         if not wider:
             return None
         if read.conditions(unit.words):
-            return _Finding(PARTLY, f"the paper says “{sorted(wider)[0]}”; {unit.citation} applies only "
+            return _Finding(PARTLY, f"the paper says “{min(wider)}”; {unit.citation} applies only "
                                     f"in some cases: “{_shown(unit.words)}”")
         qualifying = self.retriever.qualifying(unit.passage, self.access)
         if qualifying:
             q = qualifying[0]
-            return _Finding(PARTLY, f"the paper says “{sorted(wider)[0]}”; {q.citation} makes exceptions: "
+            return _Finding(PARTLY, f"the paper says “{min(wider)}”; {q.citation} makes exceptions: "
                                     f"“{_shown(q.text)}”",
                             (Compared("", q.citation, q.passage_id, q.text, 0.0, PARTLY, "an exception"),))
         return None
@@ -497,7 +537,7 @@ class SupportJudge:
             _, row, rule_steps = current
             why = "; ".join(f"{self._cite(s)}: {s.finding}" for s in rule_steps)
             parts.append(f"a procurement begun on {self.day.isoformat()} is under the {Regime(regime, '').label}, "
-                         f"not {claim.doc.short} ({why}), and {self._cite(row)} sets {row.finding}")
+                         f"not {claim.doc.short} ({why}), and the threshold there is {self._cite(row)} {row.finding}")
             for step in (*rule_steps, row):
                 passage = self.index.by_id[step.source.passage_id]
                 also.append(Compared("", passage.citation, passage.passage_id, step.source.quote, 0.0, NOT_SUPPORTED,
@@ -512,11 +552,11 @@ class SupportJudge:
     def _amended_away(self, doc: DocumentInfo, figure: Money) -> Amendment | None:
         """The latest amendment in force on the day at the place where an amendment we hold replaced
         this figure in the document."""
+        day = self.day.isoformat()
         for a in self.index.amendments:
             olds = {(m.currency, m.amount) for m in money_in(a.old)}
-            if a.doc_id == doc.doc_id and a.in_force <= self.day.isoformat() and (figure.currency, figure.amount) in olds:
-                latest = in_force_on(self.index.amendments, doc.doc_id, Provision.parse(a.provision),
-                                     self.day.isoformat())
+            if a.doc_id == doc.doc_id and a.in_force <= day and (figure.currency, figure.amount) in olds:
+                latest = in_force_on(self.index.amendments, doc.doc_id, Provision.parse(a.provision), day)
                 return next((x for x in latest if x.provision == a.provision), a)
         return None
 
@@ -554,16 +594,10 @@ def _shown(words: str, limit: int = SHOWN_WORDS) -> str:
 
 def _unlabelled(text: str) -> str:
     """Text without its item labels, whose numbers ("(2)") are not figures."""
-    return "\n".join(_ITEM_LABEL.sub("", line) for line in text.splitlines())
+    return "\n".join(read.ITEM_LABEL.sub("", line) for line in text.splitlines())
 
 
 def _figures_there(words: str) -> str:
-    figures = [m.text for m in money_in(words)] or [p.words for p in read.periods(words)]
+    figures = [m.text for m in money_in(words)] or [p.text for p in periods_in(words)]
     return f", which has {', '.join(dict.fromkeys(figures))}" if figures else ""
 
-
-def _number_order(number: str) -> float:
-    try:
-        return float(number)
-    except ValueError:
-        return 0.0

@@ -31,7 +31,8 @@ from ingest.document import KINDS
 MAX_QUESTION_CHARS = 2000
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a conversation of several answers with their passages fits easily
 # Every other text in a request (an earlier question as resolved, a cited passage in an answer record)
-# is at most this: more than any passage holds, and little to read or answer with.
+# is at most this: well above the passages ingest writes (a whole section stops at 20,000 characters),
+# and little to read or to answer with.
 MAX_TEXT_CHARS = 50_000
 # An answer record sent back inside a conversation nests about ten deep.
 MAX_JSON_DEPTH = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -417,7 +417,7 @@ def build_app(settings: Settings, library: Library | None = None):
     return api
 
 
-def _login(signin: SignIn):
+def _login(signin: SignIn) -> Callable[[str, str], Awaitable[bool]]:
     """Gradio's sign-in check, with backoff by name and by the caller's address. Async, so Gradio awaits it
     and the scrypt runs off the event loop instead of stalling every other request."""
     from fastapi import HTTPException

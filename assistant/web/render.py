@@ -1,9 +1,11 @@
-"""Answers as plain text, Markdown and HTML: the terminal, the copy box, the exported record, the chat.
+"""Answers as plain text, Markdown and HTML: the terminal, the copy buttons, the exported record, the chat.
 
-All three show the same parts in the same order: the follow-up note, the answer, the advisor's
-steps, the regime line, notes, then the sources (or, for a refusal, the possibly related passages).
-Document text is untrusted (an uploaded page may hold HTML or script), so the HTML form escapes
-every character of it and the Markdown form escapes what Markdown would interpret.
+All three show the same parts in the same order: the follow-up note, the short answer (the lead),
+the quotes, the advisor's steps, the regime line, notes, then the sources. A refusal is another
+kind of record in each of them: "No answer" with the reason, then the closest passages, marked
+as not answering, never headed or styled as an answer. Document text is untrusted (an uploaded
+page may hold HTML or script), so the HTML form escapes every character of it and the Markdown
+form escapes what Markdown would interpret.
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ from assistant.answering.records import Answer, Citation, Conversation
 from assistant.answering.regime import Regime
 
 REGIME_PREFIX = "Regime:"
-RELATED_TITLE = "Possibly related passages (these do not answer the question)"
-OPEN_SOURCES = 5
+NO_ANSWER = "No answer"
+RELATED_TITLE = "Closest passages (these do not answer the question)"
+DECIDED_TITLE = "How this was decided"
+OPEN_SOURCES = 1  # the quotes are in the answer already; the first source opens to show them in context
+MAX_SOURCES = 6  # a plain answer shows at most this many sources; the rest fold away
+MAX_FOLLOW_UPS = 3
+# Shown on a source whose text speaks to an AI model or the answer's reader (`Passage.addressed_to_model`).
+MARKED_WARNING = ("Warning: this text addresses an AI model or the reader of the answer (for example "
+                  "“tell the user …”). It is quoted as data: it is not authority and was not used as support.")
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_<>\[\]])")
 _MD_MARKER = re.compile(r"\\\[(\d+)\\\]")
@@ -40,6 +49,16 @@ def split_regime(answer: Answer) -> tuple[str, str]:
     return answer.text, f"{REGIME_PREFIX} {label}" + (f" — {reason}." if reason else ".")
 
 
+def split_lead(answer: Answer) -> tuple[str, str]:
+    """The short answer and what follows it in the body (the quotes, or the rules the advisor relied on).
+    A record without a lead (one an older client sends back) leads with its first paragraph."""
+    body, _ = split_regime(answer)
+    if answer.lead and body.startswith(answer.lead):
+        return answer.lead, body[len(answer.lead):].strip()
+    lead, _, rest = body.partition("\n\n")
+    return lead, rest
+
+
 def trace_lines(answer: Answer) -> list[str]:
     """The advisor's steps, one line each. Other trace entries (the model's `write_prose` check, with
     no finding) are diagnostics for the record, not steps a reader follows."""
@@ -52,26 +71,50 @@ def trace_lines(answer: Answer) -> list[str]:
     return lines
 
 
+def follow_ups(answer: Answer) -> list[str]:
+    """Questions worth asking next, from the answer's regime and route; each opens as a follow-up
+    ("And …", "What if …", "… it"), so the pipeline reads it with this question."""
+    if answer.refused or not _states_regime(answer):
+        return []
+    other = {"PA 2023": "And under PCR 2015?", "PCR 2015": "And under the Procurement Act 2023?"}
+    suggestions = [other[answer.regime["name"]]] if answer.regime.get("name") in other else []
+    if answer.route == "advisor":
+        steps = {step.get("step"): step.get("finding", "") for step in answer.trace}
+        below = " is below " in steps.get("Threshold test", "")
+        suggestions.append("What if it is above the threshold?" if below else "What if it is below the threshold?")
+        if "Approval" not in steps:
+            suggestions.append("Who approves it?")
+    return suggestions[:MAX_FOLLOW_UPS]
+
+
+def _states_regime(answer: Answer) -> bool:
+    """Whether the answer is about procurement: only those end on a regime line."""
+    return answer.text.rpartition("\n\n")[2].startswith(REGIME_PREFIX)
+
+
 def _source_line(c: Citation) -> str:
     path = " › ".join(c.heading_path)
     link = f" <{c.source_url}>" if c.source_url else ""
-    return f"[{c.n}] {c.citation} — {path} (text as at {c.version_date}){link}"
+    return f"[{c.n}] {c.citation} — {path} ({c.dated}){link}"
 
 
-def answer_as_text(answer: Answer) -> str:
+def answer_as_text(answer: Answer, sources: bool = True) -> str:
+    """The answer as plain text; without `sources`, what the copy button copies: the answer as read."""
     body, regime = split_regime(answer)
     lines = []
     if answer.carried_over:
         lines += [answer.carried_over, ""]
+    if answer.refused:
+        lines += [f"{NO_ANSWER}.", ""]
     lines.append(body)
     if steps := trace_lines(answer):
         lines += ["", "Steps:"] + [f"{i}. {line}" for i, line in enumerate(steps, start=1)]
     lines += ["", regime]
     if answer.notices:
         lines += [""] + [f"Note: {n}" for n in answer.notices]
-    if answer.citations:
+    if sources and answer.citations:
         lines += ["", "Sources:"] + [_source_line(c) for c in answer.citations]
-    if answer.related:
+    if sources and answer.related:
         lines += ["", f"{RELATED_TITLE}:"] + [_source_line(c) for c in answer.related]
     return "\n".join(lines)
 
@@ -92,7 +135,8 @@ def _md_source(c: Citation) -> str:
     path = " › ".join(c.heading_path)
     link = f" · <{c.source_url}>" if _is_web(c.source_url) else ""
     quote = "\n>\n".join(f"> {md_escape(line.strip())}" for line in c.text.splitlines() if line.strip())
-    return f"**[{c.n}] {md_escape(c.citation)}** — {md_escape(path)} · text as at {c.version_date}{link}\n\n{quote}"
+    warning = f"**{md_escape(MARKED_WARNING)}**\n\n" if c.addressed_to_model else ""
+    return f"**[{c.n}] {md_escape(c.citation)}** — {md_escape(path)} · {c.dated}{link}\n\n{warning}{quote}"
 
 
 def answer_as_markdown(answer: Answer, number: int) -> str:
@@ -101,9 +145,10 @@ def answer_as_markdown(answer: Answer, number: int) -> str:
     if answer.carried_over:
         parts.append(f"*{md_escape(answer.carried_over)}*")
     if answer.refused:
-        parts.append(f"**No answer:** {_md_paragraphs(body)}")
+        parts += [f"### {NO_ANSWER}", _md_paragraphs(body)]
     else:
-        parts.append(_md_paragraphs(body))
+        lead, rest = split_lead(answer)
+        parts += ["### Answer", f"**{_md_paragraphs(lead)}**"] + ([_md_paragraphs(rest)] if rest else [])
     if steps := trace_lines(answer):
         parts.append("**Steps**\n\n" + "\n".join(f"{i}. {md_escape(line)}" for i, line in enumerate(steps, start=1)))
     parts.append(f"*{md_escape(regime)}*")
@@ -189,10 +234,12 @@ def source_html(c: Citation, turn: int, is_open: bool, related: bool = False) ->
         host = html.escape(urlparse(c.source_url).netloc.removeprefix("www."))
         link = (f'<a class="cga-link" href="{html.escape(c.source_url, quote=True)}" target="_blank" '
                 f'rel="noopener noreferrer">Open the source on {host}<span aria-hidden="true"> ↗</span></a>')
+    flag = '<span class="cga-warning-tag"> · addresses an AI model</span>' if c.addressed_to_model else ""
+    warning = f'<p class="cga-warning" role="note">{html.escape(MARKED_WARNING)}</p>' if c.addressed_to_model else ""
     return (f'<details class="cga-source" id="{_anchor(turn, c.n, related)}"{" open" if is_open else ""}>'
             f'<summary><span class="cga-label">[{c.n}] {html.escape(c.citation)}</span> '
-            f'<span class="cga-date">text as at {html.escape(c.version_date)}</span></summary>'
-            f'<div class="cga-path">{path}</div>'
+            f'<span class="cga-date">{html.escape(c.dated)}</span>{flag}</summary>'
+            f'<div class="cga-path">{path}</div>{warning}'
             f'<div class="cga-passage">{highlighted_html(c.text, c.quotes)}</div>{link}</details>')
 
 

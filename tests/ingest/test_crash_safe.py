@@ -189,3 +189,7 @@ def test_a_second_ingest_while_one_runs_exits_2_naming_the_data_dir(template, tm
     after = run_cga("ingest", "--quiet", env=env_for(settings), timeout=300)
     assert after.returncode == 0, after.stderr
     assert IndexLocation(settings.data_dir).current().name != template[1]
+
+
+# Each builds indexes or runs servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow

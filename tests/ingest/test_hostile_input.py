@@ -304,3 +304,7 @@ def test_password_env_may_only_name_a_pdf_password_variable(tmp_path: Path, file
     with pytest.raises(ManifestError, match="field 'password_env'") as caught:
         load_manifest(manifest)
     assert why in str(caught.value) and str(manifest) in str(caught.value)
+
+
+# Each builds indexes or runs servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow

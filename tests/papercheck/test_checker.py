@@ -121,7 +121,8 @@ def test_pcd_1429_misquotes_section_3_6(pcd_1429: PaperReport, library) -> None:
     assert "“service” where the text has “force”" in quote.message
     assert "metropolitan police force" in library.index.by_id[f"{PRSRA}/s-3/6"].text
     flagged = [r.text for r in pcd_1429.flagged]
-    assert flagged == ["Section 3(6) of the 2011 Act", "the Regulations"]
+    # The equality paragraph's list is flagged too (tests/papercheck/test_support.py).
+    assert flagged == ["Section 3(6) of the 2011 Act", "the Regulations", "section 149(1) of the Equality Act 2010"]
 
 
 def test_pcd_1429_quotes_schedule_3_paragraph_7_correctly(pcd_1429: PaperReport) -> None:
@@ -409,13 +410,14 @@ def test_ingest_links_pcd_1429_to_the_passages_it_cites(library) -> None:
 def test_cga_check(index_settings, monkeypatch, capsys, tmp_path: Path) -> None:
     monkeypatch.setenv("CGA_DATA_DIR", str(index_settings.data_dir))
     monkeypatch.setenv("CGA_CORPUS_MIRROR", str(index_settings.corpus_mirror))
-    assert cga(["check", "pcd-1429", "--json"]) == 1  # flagged: the misquote and the figure
+    assert cga(["check", "pcd-1429", "--json"]) == 1  # flagged: the misquote, the figure, the equality list
     report = json.loads(capsys.readouterr().out)
     assert report["doc_id"] == "pcd-1429" and report["counts"][RESOLVED] >= 7
     assert cga(["check", str(corpus_file("decisions/pcd-1429.txt"))]) == 1
     assert capsys.readouterr().out.startswith("# Reference check: pcd-1429.txt")
     clean = tmp_path / "clean.txt"
-    clean.write_text("Section 41 of the Procurement Act 2023 allows direct award.", encoding="utf-8")
+    clean.write_text("Section 41 of the Procurement Act 2023 allows a direct award if a direct award justification "
+                     "applies.", encoding="utf-8")
     assert cga(["check", str(clean)]) == 0
     assert cga(["check", "no-such-paper"]) == 2
     assert "no-such-paper: not an indexed document you can see (nor a file)" in capsys.readouterr().err

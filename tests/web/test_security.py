@@ -50,6 +50,8 @@ from tests.llm.fake_llm_servers import Prompt, Reply, ScriptedServer
 from tests.web import test_browser
 from tests.web.test_browser import opened, run_server
 
+pytestmark = pytest.mark.slow  # a server of its own, and two indexes built and rebuilt
+
 FAILURES_ALLOWED = 3
 BACKOFF_SECONDS = 2
 QUOTA_MB = 1
@@ -177,6 +179,13 @@ def call(client: httpx.Client, fn: int, data: list[Any], session: str) -> dict[s
     raise AssertionError(f"the queue closed before event {event} completed")
 
 
+def opening(client: httpx.Client, method: str, path: str, **kwargs: Any) -> tuple[int, str]:
+    """The status and, unless it is 200, the body of a request: some routes (the event stream, heartbeats)
+    answer 200 with a stream that never ends, so one that is let through is not read."""
+    with client.stream(method, path, **kwargs) as response:
+        return response.status_code, "" if response.status_code == 200 else response.read().decode()
+
+
 def upload(client: httpx.Client, name: str, content: bytes) -> str:
     """Upload through Gradio's route, as the page's file box does → the path on the server."""
     response = client.post("/gradio_api/upload", files={"files": (name, content, "text/plain")})
@@ -249,20 +258,22 @@ def test_another_users_session_is_refused_on_every_route(page, clients, server):
     assert exported["success"] and exported["output"]["data"][0]["value"]["path"]
 
     pat = clients["pat"]
-    refused = [join(pat, export, [None], anns),
-               pat.get("/gradio_api/queue/data", params={"session_hash": anns}),
-               pat.get(f"/gradio_api/heartbeat/{anns}"),
-               pat.get("/gradio_api/deep_link", params={"session_hash": anns}),
-               pat.post("/gradio_api/cancel", json={"session_hash": anns, "fn_index": export, "event_id": "x"})]
-    for response in refused:
-        assert response.status_code == 403 and "belongs to another user" in response.text, response.text
-        assert PART_TWO_PHRASE not in response.text
+    cancel = {"session_hash": anns, "fn_index": export, "event_id": "x"}
+    refused = [opening(pat, "POST", "/gradio_api/queue/join", json={"data": [None], "fn_index": export,
+                                                                    "session_hash": anns}),
+               opening(pat, "GET", "/gradio_api/queue/data", params={"session_hash": anns}),
+               opening(pat, "GET", f"/gradio_api/heartbeat/{anns}"),
+               opening(pat, "GET", "/gradio_api/deep_link", params={"session_hash": anns}),
+               opening(pat, "POST", "/gradio_api/cancel", json=cancel)]
+    for status, text in refused:
+        assert status == 403 and "belongs to another user" in text, (status, text)
+        assert PART_TWO_PHRASE not in text
 
     # Gradio asks no sign-in to send heartbeats to or cancel a session's events; with a session named, it is asked.
-    for response in (httpx.get(f"{server}/gradio_api/heartbeat/{anns}"),
-                     httpx.post(f"{server}/gradio_api/cancel", json={"session_hash": anns, "fn_index": export,
-                                                                     "event_id": "x"})):
-        assert response.status_code == 401, response.text
+    with httpx.Client(base_url=server) as stranger:
+        for status, text in (opening(stranger, "GET", f"/gradio_api/heartbeat/{anns}"),
+                             opening(stranger, "POST", "/gradio_api/cancel", json=cancel)):
+            assert status == 401, (status, text)
     assert call(clients["ann"], export, [None], anns)["success"]  # still hers
     assert "nothing to export" in status_of(call(pat, export, [None], new_session()))
 

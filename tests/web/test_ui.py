@@ -142,7 +142,7 @@ def test_markdown_record_has_questions_answers_sources_dates_and_export_date(tal
     for i, turn in enumerate(talk.turns, start=1):
         assert f"## {i}. " in record
         for c in turn.answer.citations + turn.answer.related:
-            assert f"**[{c.n}] " in record and f"text as at {c.version_date}" in record
+            assert f"**[{c.n}] " in record and c.dated in record
     first = talk.turns[0].answer.citations[0]
     assert f"<{first.source_url}>" in record
     assert "> " + md_escape(first.text.splitlines()[0]) in record
