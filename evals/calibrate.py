@@ -36,7 +36,7 @@ def observations(library, items) -> list[tuple[float, bool, bool, bool]]:
         ctx = Context(question=item.question, conversation=conversation, as_at=item.as_at)
         for step in (resolve_follow_up, choose_regime, retrieve):
             step(library, ctx)
-        by_rule = bool(refusal_reason(ctx.resolved_question, ctx.result, library.index.documents, floors=(0.0, 0.0)))
+        by_rule = bool(refusal_reason(ctx.resolved_question, ctx.result, library.index, floors=(0.0, 0.0)))
         rows.append((ctx.result.best_similarity, in_domain(ctx.resolved_question), by_rule, item.refuse))
     return rows
 

@@ -78,7 +78,7 @@ def retrieve(library: Sources, ctx: Context) -> None:
 def refuse(library: Sources, ctx: Context) -> None:
     """Stop with a refusal, its reason and the closest passages when the documents do not answer."""
     assert ctx.result is not None and ctx.regime is not None
-    reason = refusal_reason(ctx.resolved_question, ctx.result, library.index.documents)
+    reason = refusal_reason(ctx.resolved_question, ctx.result, library.index)
     if not reason:
         return
     related = [Citation.of(i, h.passage) for i, h in enumerate(ctx.result.hits[:RELATED], start=1)]

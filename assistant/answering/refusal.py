@@ -8,11 +8,11 @@ are calibrated on the eval set (evals/calibrate.py), not guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from assistant.answering.retrieve import SearchResult
 from assistant.calibration import refusal_floors
-from ingest.document import DocumentInfo
+from ingest.store import Index
+from ingest.textutil import tokenize
 
 _DOMAIN = re.compile(
     r"\b(procur\w*|contract\w*|tender\w*|supplier\w*|bid\w*|award\w*|framework\w*|threshold\w*|"
@@ -68,10 +68,11 @@ _OTHER_BODIES_RULES = re.compile(
     r"\bScheme of (?:Delegation|Consent)(?: and (?:Delegation|Consent))?\b", re.I)
 
 
-def refusal_reason(question: str, result: SearchResult, documents: Sequence[DocumentInfo] = (),
+def refusal_reason(question: str, result: SearchResult, index: Index | None = None,
                    floors: tuple[float, float] | None = None) -> str:
     """Why the indexed documents cannot answer the question, or "" when they may. `floors`: the
     similarity floors (see `assistant.calibration`), given only when calibrating them."""
+    documents = index.documents if index is not None else []
     if not result.hits:
         return "nothing in the indexed documents matches the question"
     if any("reference" in h.how for h in result.hits):
@@ -88,12 +89,35 @@ def refusal_reason(question: str, result: SearchResult, documents: Sequence[Docu
     if (m := _OTHER_BODIES_RULES.search(question)) and not any(m[0].lower() in f"{d.title} {' '.join(d.aliases)}".lower()
                                                                  for d in documents):
         return f"it asks about {m[0]}, which is not among the indexed documents"
+    if index is not None and (names := unknown_names(question, index)):
+        return f"it turns on {', '.join(names)}, which the indexed documents never mention"
     if about_elsewhere(question):
         return "it asks about pay, employment or tax, not about buying; those rules are not among the indexed documents"
     low, out_of_domain = floors or refusal_floors()
     if result.best_similarity < low or (not in_domain(question) and result.best_similarity < out_of_domain):
         return "no indexed passage is close enough to the question"
     return ""
+
+
+# A proper name inside a sentence: a person, company, place or case ("Mitie", "Teckal", "Dublin").
+# Acronyms (CCTV, KPI, DPS) are left out: practitioners use many the statute spells out in words.
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][a-z]{2,}(?:[ -][A-Z][a-z]{2,})*\b")
+_VOCABULARY: dict[str, frozenset[str]] = {}
+
+
+def unknown_names(question: str, index: Index) -> list[str]:
+    """Proper names in the question that no indexed passage or document title mentions: a question
+    turning on something the documents never name cannot be answered from them."""
+    if index.version not in _VOCABULARY:
+        words: set[str] = set()
+        for p in index.passages:
+            words.update(tokenize(p.text))
+        for d in index.documents:
+            words.update(tokenize(" ".join([d.title, d.short, *d.aliases])))
+        _VOCABULARY.clear()  # one index version at a time: a switch replaces it
+        _VOCABULARY[index.version] = frozenset(words)
+    known = _VOCABULARY[index.version]
+    return [m[0] for m in _NAME.finditer(question) if not set(tokenize(m[0])) <= known]
 
 
 def outside_corpus(result: SearchResult) -> list[str]:

@@ -72,6 +72,7 @@ def test_papers_stay_out_of_answers_about_the_law_alone(library):
     ("What are the thresholds under the Procurement (Scotland) Regulations 2016?", "not among the indexed"),
     ("Who is the current Commissioner of Police of the Metropolis?", "current facts"),
     ("What does Camden Council's contract standing orders say about quotes?", "not among the indexed"),
+    ("How much did Serco bid for the Hampshire prisoner escort contract last year?", "never mention"),
 ])
 def test_refusals_name_their_reason(library, question, reason):
     answer = library.ask(question)
@@ -88,3 +89,10 @@ def test_the_lead_comes_first_is_short_and_quotes_its_source_verbatim(library):
     assert quotes and all(normalise_space(q) in normalise_space(by_n[n].text) for q, n in quotes)
     assert "three years" in answer.lead
     assert all(not s.quote.rstrip().endswith(("—", ":")) for s in answer.statements)
+
+
+def test_acronyms_practitioners_use_do_not_count_as_unknown_names(library):
+    from assistant.answering.refusal import unknown_names
+
+    assert unknown_names("Can we buy CCTV and ANPR cameras through a DPS with KPIs?", library.index) == []
+    assert unknown_names("What did Serco charge Kent for escorts?", library.index) == ["Serco", "Kent"]
