@@ -696,7 +696,10 @@ def report_markdown(report: PaperReport) -> str:
             lines += ["", f"- {mark} {c.kind} “{_md(c.text)}”: {_md(c.message)}"]
         lines += ["", f"**Claim: {r.support}**. {_md(r.support_reason)}"]
         for c in r.compared:
-            said = f"The paper: “{_md(c.statement)}” — " if c.statement else ""
-            lines += ["", f"- {said}{_md(c.citation)} ({c.verdict}): “{_md(normalise_space(c.words))}”"]
+            words = f"“{_md(normalise_space(c.words))}”"
+            if c.statement:
+                lines += ["", f"- The paper: “{_md(c.statement)}” — {_md(c.citation)} ({c.verdict}): {words}"]
+            else:
+                lines += ["", f"- Rests on {_md(c.citation)} ({_md(c.finding)}): {words}"]
     return "\n".join(lines) + "\n"
 

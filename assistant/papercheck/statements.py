@@ -134,7 +134,8 @@ def duty_holder(text: str) -> tuple[Actor, Modal] | None:
 
 # ---- conditions ---------------------------------------------------------------------------------------
 
-_CONDITION = re.compile(r"\b(?:only if|if|where|unless|provided that|in ?so ?far as)\b", re.I)
+# "is to be read as if" deems, it does not condition.
+_CONDITION = re.compile(r"\b(?:only if|(?<!as )if|where|unless|provided that|in ?so ?far as)\b", re.I)
 _CLAUSE_END = re.compile(r"[,;—:]|$", re.M)
 _SENTENCE_END = re.compile(r"[;.]|$", re.M)
 # The label of a numbered item starting a line: "(2)", "(b)", "(iv)", "(A)".

@@ -83,7 +83,8 @@ class Thresholds:
 
 @dataclass
 class Compared:
-    """One statement of the paper beside the provision's words it was compared with."""
+    """One statement of the paper beside the provision's words it was compared with; or, with no
+    statement and no verdict, a passage a finding rests on (`finding` says what it is)."""
 
     statement: str
     citation: str
@@ -223,14 +224,12 @@ class SupportJudge:
     # -- a whole claim --
 
     def judge(self, claim: Claim) -> Judgement:
+        """The claim's verdict from its statements': all supported, supported; some supported or
+        partly, partly; none, not supported. A statement that cannot be told does not count."""
         compared: list[Compared] = []
         for n, statement in enumerate(claim.statements):
-            result = self._statement(claim, statement, following=n > 0)
-            if result is not None:
-                compared += result
-        decided = [c for c in compared if c.verdict != CANNOT_TELL and c.statement in claim.statements]
-        if not compared:
-            return Judgement(CANNOT_TELL, "the sentence makes no claim about what the provision says")
+            compared += self._statement(claim, statement, following=n > 0) or []
+        decided = [c for c in compared if c.statement and c.verdict != CANNOT_TELL]
         verdicts = {c.verdict for c in decided}
         if not decided:
             support = CANNOT_TELL
@@ -252,13 +251,11 @@ class SupportJudge:
         if not candidates:
             return [Compared(statement, claim.label, "", "", 0.0, CANNOT_TELL, f"no text of {claim.label} to compare")]
         scores = self._similarities(plain, candidates)
-        own = [i for i, u in enumerate(candidates) if u.cited or following]
-        best = max(own, key=lambda i: scores[i])
+        best = int(np.argmax(scores))
         unit, similarity = candidates[best], float(scores[best])
         if following and similarity < self.thresholds.floor:
             return None  # the paper has moved on to its own business
-        found = self._verdict(claim, statement, plain, unit, [u for u in candidates if u.cited or following],
-                              similarity, following)
+        found = self._verdict(claim, statement, plain, unit, candidates, similarity, following)
         on = found.unit or unit
         return [Compared(statement, on.citation, on.passage.passage_id, on.words,
                          round(float(scores[candidates.index(on)]), 3), found.verdict, found.finding), *found.also]
@@ -511,7 +508,7 @@ class SupportJudge:
             q = qualifying[0]
             return _Finding(PARTLY, f"the paper says “{min(wider)}”; {q.citation} makes exceptions: "
                                     f"“{_shown(q.text)}”",
-                            (Compared("", q.citation, q.passage_id, q.text, 0.0, PARTLY, "an exception"),))
+                            (_rests_on(q.citation, q.passage_id, q.text, "the exception"),))
         return None
 
     # -- superseded figures --
@@ -531,8 +528,7 @@ class SupportJudge:
             parts.append(f"{replaced.by_citation} replaced “{replaced.old}” with “{replaced.new}” in "
                          f"{claim.doc.short} {replaced.provision} from {replaced.in_force}")
             if by is not None:
-                also.append(Compared("", by.citation, by.passage_id, replaced.words, 0.0, NOT_SUPPORTED,
-                                     "the amending words"))
+                also.append(_rests_on(by.citation, by.passage_id, replaced.words, "the amending words"))
         if current is not None and current[0] != figure.amount:
             _, row, rule_steps = current
             why = "; ".join(f"{self._cite(s)}: {s.finding}" for s in rule_steps)
@@ -540,8 +536,7 @@ class SupportJudge:
                          f"not {claim.doc.short} ({why}), and the threshold there is {self._cite(row)} {row.finding}")
             for step in (*rule_steps, row):
                 passage = self.index.by_id[step.source.passage_id]
-                also.append(Compared("", passage.citation, passage.passage_id, step.source.quote, 0.0, NOT_SUPPORTED,
-                                     step.finding))
+                also.append(_rests_on(passage.citation, passage.passage_id, step.source.quote, step.finding))
         return _Finding(NOT_SUPPORTED, f"superseded: the paper's {figure.text} is not the figure in force — "
                                        + "; and ".join(parts), tuple(also))
 
@@ -578,6 +573,12 @@ class SupportJudge:
 
 
 # ---- small helpers -------------------------------------------------------------------------------------
+
+def _rests_on(citation: str, passage_id: str, words: str, role: str) -> Compared:
+    """A passage a finding rests on beside the statement's own (an exception, an amendment, the law
+    now in force): no statement of the paper, no verdict of its own, only its role."""
+    return Compared("", citation, passage_id, words, 0.0, "", role)
+
 
 def _first_of_each(found: list[_Unit]) -> list[_Unit]:
     """The units in order, each wording once (the cited one kept over the same words elsewhere)."""
