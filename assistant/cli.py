@@ -7,8 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.accounts.uploads import AddOutcome
 
 
 def _settings() -> Settings:
@@ -71,6 +75,67 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=1) if args.json else report.summary())
     return 1 if report.errors else 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from assistant.accounts.uploads import Fields, UploadError, add_files
+    from ingest.corpus import ManifestError
+
+    files = _files_to_add(args.paths)
+    if args.title and len(files) > 1:
+        sys.exit(f"cga add: --title names one document, and {len(files)} files were given")
+    fields = Fields(title=args.title or "", kind=args.kind or "", version_date=args.date or "", access=args.access)
+    try:
+        outcomes, report = add_files(_settings(), files, fields)
+    except (UploadError, ManifestError) as exc:
+        print(f"cga add: {exc}; nothing was added", file=sys.stderr)
+        return 2
+    for outcome in outcomes:
+        print(_outcome_line(outcome))
+    if report is not None:
+        print(f"index {report.version}: {report.summary()}")
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _files_to_add(paths: list[str]) -> list[Path]:
+    """Each file named, and every supported file under each folder named (hidden ones skipped)."""
+    from ingest.parse import SUPPORTED
+
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_dir():
+            files.append(path)  # a missing or unsupported file is reported as failed, not skipped
+            continue
+        files += sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
+                        and not any(part.startswith(".") for part in f.relative_to(path).parts))
+    return files
+
+
+def _outcome_line(outcome: AddOutcome) -> str:
+    if outcome.status == "failed":
+        return f"failed     {outcome.path}: {outcome.reason}"
+    doc = outcome.doc
+    assert doc is not None  # added and unchanged files name their document
+    if outcome.candidate is None:
+        return f"unchanged  {outcome.path} (already in the library as {doc.doc_id})"
+    by = f", decision by {outcome.candidate.decision_by}" if outcome.candidate.decision_by else ""
+    return (f"added      {outcome.path} → {doc.doc_id}: {doc.short} “{doc.title}” ({doc.kind}, {doc.access}, "
+            f"{doc.version_date or 'date not stated'}{by}, {outcome.candidate.passages} passages)")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from assistant.accounts.uploads import UploadError, remove_upload
+    from ingest.corpus import ManifestError
+
+    try:
+        doc, report = remove_upload(_settings(), args.doc_id)
+    except (UploadError, ManifestError) as exc:
+        print(f"cga remove: {exc}", file=sys.stderr)
+        return 1
+    print(f"removed    {doc.doc_id} ({doc.file}, “{doc.title}”)")
+    print(f"index {report.version}: {report.summary()}")
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -226,6 +291,25 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     ingest.set_defaults(func=cmd_ingest)
+
+    add_docs = sub.add_parser("add", help="add your own documents (files or folders) to the index",
+                         description="Lists each file in DATA_DIR/uploads.toml (as the Index tab's upload does) and "
+                                     "indexes it; content already in the library is left unchanged. Blank fields are "
+                                     "read from the document: a decision paper's reference, title and date signed, "
+                                     "legislation's front matter. Exit status: 0 when every file is added or "
+                                     "unchanged, 1 when any failed (each named with the reason; the rest are added), "
+                                     "2 when the index could not be built (another ingest running, Chroma unreachable).")
+    add_docs.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a folder searched for every supported type")
+    add_docs.add_argument("--kind", choices=["decision", "guidance", "internal-rules", "legislation"],
+                     help="default: decision for a paper with a reference (PCD 1429, DMPC 2024/12), else guidance")
+    add_docs.add_argument("--access", choices=["public", "internal", "restricted"], default="public")
+    add_docs.add_argument("--title", help="the document's title (one file only)")
+    add_docs.add_argument("--date", help="version date, YYYY-MM-DD (default: the date signed or last updated, if stated)")
+    add_docs.set_defaults(func=cmd_add)
+
+    remove = sub.add_parser("remove", help="take a document added with cga add or the Index tab out of the index")
+    remove.add_argument("doc_id", metavar="DOC_ID")
+    remove.set_defaults(func=cmd_remove)
 
     search = sub.add_parser("search", help="ranked passages for a query")
     search.add_argument("query")

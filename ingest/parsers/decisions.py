@@ -67,7 +67,7 @@ _NUMBER_RE = re.compile(r"(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)\s+(?=\S)")
 _ITEM_RE = re.compile(r"(?:\d{1,3}[.)]|\(?[a-z]\)|[a-z]\.|\(?[ivx]{1,4}\)|[•\-–])\s+(?=\S)")
 _TITLE_LINE_RE = re.compile(
     r"^(?:(?:DMPC|MOPAC) Decision\s*[–-]\s*)?"
-    r"(?P<ref>(?:PCD|DMPCD)\s?(?:\d{4}\s?/\s?)?\d+)\b\s*[:–-]?\s*(?P<title>.*)$"
+    r"(?P<ref>(?:PCD|DMPCD?)\s?(?:\d{4}\s?/\s?)?\d+)\b\s*[:–-]?\s*(?P<title>.*)$"
 )
 _METADATA_RE = re.compile(r"^(?P<label>Date signed|Date published|Decision by|Title)\s*:\s*(?P<value>.*)$", re.I)
 _SUMMARY_LABEL_RE = re.compile(r"^(?:Executive summary|Summary)\s*(?::\s*|$)", re.I)
@@ -131,6 +131,14 @@ def parse_decision(text: str, doc: DocumentInfo, page_of: PageOf | None = None) 
     if part_two is None:
         return passages
     return [replace(p, access=RESTRICTED) if p.span[0] >= part_two else p for p in passages]
+
+
+def paper_details(passages: Sequence[Passage]) -> dict[str, str]:
+    """What the paper says about itself ("reference", "title", "decision by", "date signed", …), as
+    `parse_decision` notes it on the summary; empty for a text that was not read as a decision."""
+    summary = next((p for p in passages if p.heading_path[-1:] == (SUMMARY_SCOPE,) and p.notes), None)
+    pairs = (note.partition(": ") for note in summary.notes) if summary else ()
+    return {label: value for label, sep, value in pairs if sep}
 
 
 def _is_end_marker(line: Line) -> bool:

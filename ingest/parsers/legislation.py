@@ -9,6 +9,7 @@ scattered through it. Those are placed by what the editorial notes say about the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ PARENT_SECTION_CHARS = 20000
 TABLE_ROWS_PER_PASSAGE = 12
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+_FRONT_MATTER_FIELD = re.compile(r"^(?P<key>\w+):\s*(?P<value>.*?)\s*$")
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]]+)\]:\s?(.*)$")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]]+)\]")
@@ -339,9 +341,24 @@ def parse_legislation(text: str, doc: DocumentInfo) -> list[Passage]:
     return LegislationParser(doc, text).parse()
 
 
+def front_matter(text: str) -> dict[str, str]:
+    """The `key: "value"` lines legislation.gov.uk-style files open with (title, identifier,
+    last_updated, source, …); empty when the file has none."""
+    block = _FRONT_MATTER.match(text)
+    fields = (_FRONT_MATTER_FIELD.match(line) for line in block[0].splitlines()) if block else ()
+    return {m["key"]: _unquote(m["value"]) for m in fields if m}
+
+
+def _unquote(value: str) -> str:
+    try:
+        return str(json.loads(value)) if value.startswith('"') else value
+    except json.JSONDecodeError:  # a value quoted loosely by hand: keep its words
+        return value.strip('"')
+
+
 def numbered_headings(text: str) -> list[str]:
     """Every numbered provision heading in the body of a file, for coverage checks."""
     return [m[2] for m in map(_HEADING.match, text.splitlines()) if m and len(m[1]) >= 5 and _PROVISION_NUMBER.match(m[2])]
 
 
-__all__ = ["parse_legislation", "markdown_plain", "deep_link", "numbered_headings", "normalise_space"]
+__all__ = ["parse_legislation", "front_matter", "markdown_plain", "deep_link", "numbered_headings", "normalise_space"]
