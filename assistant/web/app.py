@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,32 +39,21 @@ from assistant.web.guard import (
     SessionOwners,
     Uploads,
 )
-from assistant.web.render import (
-    answer_as_text,
-    conversation_as_markdown,
-    conversation_html,
-)
+from assistant.web.render import conversation_as_markdown, conversation_html
 from ingest.document import ACCESS_LEVELS, KINDS
 from ingest.parse import SUPPORTED
 
 STATIC = Path(__file__).with_name("static")
 REGIME_CHOICES = [("Decide from the question and date", "auto"), ("Procurement Act 2023", "PA 2023"),
                   ("Public Contracts Regulations 2015", "PCR 2015")]
-EXAMPLES = {
-    "Commissioner": [
-        "What is the mandatory standstill period under the Procurement Act 2023?",
-        "Which regime applies to a procurement started on 1 March 2025?",
-        "When can a contracting authority make a direct award under the Procurement Act 2023?",
-    ],
-    "New staff": [
-        "Who approves requests to go out to tender for contracts of £500,000 or above?",
-        "What does the public sector equality duty require?",
-    ],
-    "Lawyer": [
-        "What does PA 2023 s.51 say?",
-        "What does PCR 2015 reg.72 say about modifying a contract during its term?",
-    ],
-}
+# For commissioners (regime, route, standstill), new staff (who approves) and lawyers (a provision).
+EXAMPLES = [
+    "What is the mandatory standstill period under the Procurement Act 2023?",
+    "We want to buy £500k of victim support services starting 1 June 2026: which route, and who approves?",
+    "Which regime applies to a procurement started on 1 March 2025?",
+    "Who approves requests to go out to tender for contracts of £500,000 or above?",
+    "What does PCR 2015 reg.72 say about modifying a contract during its term?",
+]
 # System fonts only (a Google font would reach out). Secondary text one step darker than the
 # theme's, so labels and hints keep WCAG AA contrast (slate-600 on white is 7.5:1).
 THEME = gr.themes.Default(
@@ -74,19 +64,91 @@ THEME = gr.themes.Default(
       block_title_text_color="*neutral_700", input_placeholder_color="*neutral_500")
 ASK_CONCURRENCY = 4
 # A long passage scrolls inside its box: bring the quoted words into view each time the transcript
-# changes. Following an [n] marker opens its source if it was folded away.
+# changes. A new exchange is scrolled into view (on a phone the question box and the examples fill the
+# screen), with its question at the top so the short answer is the first thing read. Following an [n]
+# marker opens its source and anything folding it away. Each answer's buttons: feedback goes to the
+# server (trigger → ChatApp.answer_feedback); copy and export stay in the page, from the texts the
+# answer carries; a suggested follow-up is asked as if typed.
 TRANSCRIPT_JS = """
+const turns = () => element.querySelectorAll('.cga-turn').length;
+let seen = turns();
 const show = () => element.querySelectorAll('.cga-passage').forEach((box) => {
   const mark = box.querySelector('mark');
   if (mark) box.scrollTop = Math.max(0, mark.offsetTop - 24);
 });
-element.addEventListener('click', (event) => {
+const reveal = () => {
+  const now = turns();
+  const question = now > seen && element.querySelector('.cga-turn .cga-question');
+  seen = now;
+  if (!question) return;
+  const lead = element.querySelector('.cga-turn .cga-verdict + p') || question;
+  if (question.getBoundingClientRect().top < 0 || lead.getBoundingClientRect().bottom > window.innerHeight) {
+    question.scrollIntoView({block: 'start'});
+  }
+};
+const note = (turn, message) => { turn.querySelector('.cga-action-note').textContent = message; };
+const copy = async (text) => {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  const box = document.createElement('textarea');  // plain http on another host: the older way
+  box.value = text;
+  document.body.appendChild(box);
+  box.select();
+  const done = document.execCommand('copy');
+  box.remove();
+  if (!done) throw new Error('copy refused');
+};
+const save = (text, name) => {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], {type: 'text/markdown'}));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+};
+const ask = (question) => {
+  const box = document.querySelector('#cga-question textarea');
+  box.value = question;
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  document.querySelector('#cga-ask').click();
+};
+element.addEventListener('click', async (event) => {
   const link = event.target.closest('a.cga-marker');
   const source = link && element.querySelector(link.getAttribute('href'));
-  if (source) source.open = true;
+  for (let fold = source; fold; fold = fold.parentElement.closest('details')) fold.open = true;
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  const action = button.dataset.action;
+  if (action === 'ask') return ask(button.dataset.question);
+  const turn = button.closest('.cga-turn');
+  if (action === 'helpful' || action === 'not-helpful') {
+    note(turn, 'Saving…');
+    const comment = turn.querySelector('.cga-comment textarea');
+    return trigger('click', {action, turn: Number(button.dataset.turn), comment: comment ? comment.value : ''});
+  }
+  const text = turn.querySelector(`pre.cga-copy[data-kind="${action}"]`).textContent;
+  if (action === 'export') {
+    save(text, `answer-${button.dataset.turn}.md`);
+    return note(turn, 'Saved as Markdown, with every cited passage.');
+  }
+  try {
+    await copy(text);
+    note(turn, action === 'copy' ? 'Answer copied.' : 'Answer copied with its sources.');
+  } catch (error) {
+    note(turn, 'Could not copy here: use Export instead.');
+  }
 });
-watch('value', show);
+watch('value', () => { show(); reveal(); });
 show();
+"""
+# The server's word on an answer's feedback arrives here, hidden, and is moved under that answer.
+NOTE_JS = """
+watch('value', () => {
+  const message = element.querySelector('[data-turn]');
+  const turn = message && document.querySelector(`#cga-t${message.dataset.turn}`);
+  if (!turn) return;
+  turn.querySelector('.cga-action-note').textContent = message.textContent;
+  const comment = turn.querySelector('.cga-comment textarea');
+  if (comment && message.dataset.saved === 'yes') comment.value = '';
+});
 """
 
 
@@ -153,37 +215,23 @@ class ChatApp:
 
     def ask(self, question: str, regime: str, as_at: str, kinds: list[str], conversation: Conversation,
             request: gr.Request | None = None) -> tuple[Any, ...]:
-        """→ transcript, conversation, question box, status, answer picker, plain text of the answer."""
+        """→ transcript, conversation, question box, status."""
         try:
             question = check_question(question)
             as_at_day = check_as_at(as_at)
         except BadRequest as exc:
             message = exc.message.replace("as_at:", "Procurement start date:").replace("question:", "Question:")
-            return (gr.update(), conversation, gr.update(), _status(message), gr.update(), gr.update())
+            return gr.update(), conversation, gr.update(), _status(message)
         viewer = self.viewer(request)
         answer = self.library.ask(question, conversation=conversation, as_at=as_at_day, regime=regime or "auto",
                                   kinds=tuple(kinds or ()), access=viewer.access,
                                   asker=Asker(viewer.name, viewer.role, "ui"))
-        return (conversation_html(conversation), conversation, "", _announcement(answer), self._picker(conversation),
-                answer_as_text(answer))
+        return conversation_html(conversation), conversation, "", _announcement(answer)
 
     def new_conversation(self) -> tuple[Any, ...]:
-        """→ transcript, conversation, question box, status, answer picker, plain text, export file, feedback note."""
+        """→ transcript, conversation, question box, status, export file, export status."""
         fresh = Conversation()
-        return (conversation_html(fresh), fresh, "", "", self._picker(fresh), "",
-                gr.update(value=None, visible=False), "")
-
-    @staticmethod
-    def _picker(conversation: Conversation) -> dict[str, Any]:
-        choices = [(f"{i}. {t.question[:70]}{'…' if len(t.question) > 70 else ''}", i)
-                   for i, t in enumerate(conversation.turns, start=1)]
-        return gr.update(choices=choices, value=len(choices) or None, interactive=bool(choices))
-
-    @staticmethod
-    def answer_text(conversation: Conversation, number: int | None) -> str:
-        if not number or not 1 <= number <= len(conversation.turns):
-            return ""
-        return answer_as_text(conversation.turns[number - 1].answer)
+        return conversation_html(fresh), fresh, "", "", gr.update(value=None, visible=False), ""
 
     def export(self, conversation: Conversation) -> tuple[Any, str]:
         """Write the conversation as Markdown → (file for download, status)."""
@@ -197,27 +245,32 @@ class ChatApp:
             f"Exported {len(conversation.turns)} question(s) and answers with their sources.", "ok")
 
     def send_feedback(self, conversation: Conversation, number: int | None, helpful: bool, comment: str,
-                      request: gr.Request | None = None) -> tuple[str, Any]:
-        """Record feedback on one answer → (status, comment box)."""
+                      request: gr.Request | None = None) -> tuple[str, bool]:
+        """Record feedback on one answer → (status, whether it was stored)."""
         if not number or not 1 <= number <= len(conversation.turns):
-            return _status("Ask a question first, then say whether the answer helped."), gr.update()
+            return _status("Ask a question first, then say whether the answer helped."), False
         viewer = self.viewer(request)
         try:
             item = Feedback.on(conversation.turns[number - 1].answer, helpful, comment or "",
                                user=viewer.name if viewer.signed_in else "", index_version=self.library.index.version)
         except ValueError as exc:
-            return _status(f"Comment not saved: {exc}"), gr.update()
+            return _status(f"Comment not saved: {exc}"), False
         self.feedback.add(item)
         verdict = "helpful" if helpful else "not helpful"
-        return _status(f"Thank you: answer {number} recorded as {verdict}.", "ok"), ""
+        return _status(f"Thank you: answer {number} recorded as {verdict}.", "ok"), True
 
-    def mark_helpful(self, conversation: Conversation, number: int | None, comment: str,
-                     request: gr.Request | None = None) -> tuple[str, Any]:
-        return self.send_feedback(conversation, number, True, comment, request)
-
-    def mark_not_helpful(self, conversation: Conversation, number: int | None, comment: str,
-                         request: gr.Request | None = None) -> tuple[str, Any]:
-        return self.send_feedback(conversation, number, False, comment, request)
+    def answer_feedback(self, conversation: Conversation, event: gr.EventData,
+                        request: gr.Request | None = None) -> str:
+        """Helpful / Not helpful pressed under an answer → a note the page moves under that answer. The event's
+        data comes from the page, so it is checked like any other input."""
+        data = event._data if isinstance(event._data, dict) else {}
+        action, number, comment = data.get("action"), data.get("turn"), data.get("comment", "")
+        if action not in ("helpful", "not-helpful") or type(number) is not int or not isinstance(comment, str):
+            return _status("That feedback could not be read; reload the page and try again.")
+        status, saved = self.send_feedback(conversation, number, action == "helpful", comment, request)
+        # A fresh `data-at` each time, so pressing the same button twice still changes the value the page watches.
+        return (f'<div data-turn="{number}" data-saved="{"yes" if saved else "no"}" '
+                f'data-at="{time.monotonic_ns()}">{status}</div>')
 
     # Index tab
 
@@ -225,10 +278,11 @@ class ChatApp:
         viewer = self.viewer(request)
         levels = ", ".join(viewer.access)
         if not viewer.signed_in:
-            return ('<p class="cga-whoami">Sign-in is off (no users file, CGA_USERS_FILE, is configured), so you are '
-                    'the single local user with administrator rights: every document is searched, including '
-                    'internal and restricted ones, and you can add documents on the Index tab.</p>')
-        return (f'<p class="cga-whoami">Signed in as <strong>{html.escape(viewer.name)}</strong> '
+            return ('<details class="cga-badge"><summary>Sign-in is off · local administrator</summary><p>No users '
+                    'file (CGA_USERS_FILE) is configured, so you are the single local user with administrator '
+                    'rights: every document is searched, including internal and restricted ones, and you can add '
+                    'documents on the Index tab.</p></details>')
+        return (f'<p class="cga-badge">Signed in as <strong>{html.escape(viewer.name)}</strong> '
                 f'({html.escape(viewer.role)}): answers draw on {html.escape(levels)} documents. '
                 '<a href="/logout">Sign out</a></p>')
 
@@ -283,26 +337,32 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
     with gr.Blocks(title="Commissioning guidance assistant", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as demo:
         conversation = gr.State(Conversation())
-        gr.HTML('<header class="cga-header"><h1>Commissioning guidance assistant</h1>'
-                '<p>Answers on UK public procurement from the Procurement Act 2023, the Public Contracts '
-                'Regulations 2015, related law and MOPAC decisions, quoting each passage so you can check it. '
-                'It is not legal advice.</p></header>')
-        whoami = gr.HTML()
+        with gr.Row(elem_classes="cga-top"):
+            gr.HTML('<header class="cga-header"><h1>Commissioning guidance assistant</h1>'
+                    '<p>Answers on UK public procurement from the Procurement Act 2023, the Public Contracts '
+                    'Regulations 2015, related law and MOPAC decisions, quoting each passage so you can check it. '
+                    'It is not legal advice.</p></header>')
+            whoami = gr.HTML(elem_id="cga-whoami")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=360):
                         question = gr.Textbox(label="Your question", lines=1, max_lines=5, max_length=2000, autofocus=True,
-                                              info="Press Enter to ask; an example on the right fills this in.",
+                                              info="Press Enter to ask, or choose an example below.",
                                               placeholder="e.g. What is the standstill period before a contract "
                                                           "can be entered into?",
                                               elem_id="cga-question")
                         with gr.Row():
                             ask_button = gr.Button("Ask", variant="primary", elem_id="cga-ask", scale=2)
                             new_button = gr.Button("New conversation", elem_id="cga-new", scale=1)
+                        # Above the fold: one click asks the example.
+                        with gr.Accordion("Example questions", open=True, elem_id="cga-examples"):
+                            examples = [(gr.Button(text, size="sm", elem_classes="cga-example"), text)
+                                        for text in EXAMPLES]
                         status = gr.HTML(elem_id="cga-status")
                         transcript = gr.HTML(conversation_html(Conversation()), elem_id="cga-transcript",
                                              js_on_load=TRANSCRIPT_JS)
+                        answer_note = gr.HTML(elem_id="cga-answer-note", visible="hidden", js_on_load=NOTE_JS)
                     with gr.Column(scale=2, min_width=300):
                         with gr.Accordion("Options", open=True):
                             regime = gr.Radio(REGIME_CHOICES, value="auto", label="Regime",
@@ -312,25 +372,11 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
                                                max_lines=1, elem_id="cga-as-at")
                             kinds = gr.CheckboxGroup(list(KINDS), label="Search only these kinds of document",
                                                      info="None ticked: all kinds", elem_id="cga-kinds")
-                        with gr.Accordion("Example questions", open=True, elem_id="cga-examples"):
-                            for who, questions in EXAMPLES.items():
-                                gr.HTML(f'<p class="cga-example-group">{html.escape(who)}</p>')
-                                for text in questions:
-                                    example = gr.Button(text, size="sm", elem_classes="cga-example")
-                                    example.click(lambda text=text: text, None, question, **private)
                         with gr.Accordion("Keep a record", open=True, elem_id="cga-record"):
-                            picker = gr.Dropdown(label="Answer", choices=[], interactive=False,
-                                                 elem_id="cga-picker")
-                            with gr.Row():
-                                helpful = gr.Button("Helpful", size="sm", elem_id="cga-helpful")
-                                not_helpful = gr.Button("Not helpful", size="sm", elem_id="cga-not-helpful")
-                            comment = gr.Textbox(label="Comment (optional)", lines=2, max_length=2000,
-                                                 elem_id="cga-comment")
-                            feedback_status = gr.HTML(elem_id="cga-feedback-status")
-                            plain = gr.Textbox(label="Answer as plain text, with its sources", lines=6,
-                                               max_lines=14, buttons=["copy"],
-                                               elem_id="cga-plain")
+                            gr.HTML('<p class="cga-hint">Each answer has its own buttons: helpful or not, copy, '
+                                    'copy with citations and export. Here, the whole conversation:</p>')
                             export_button = gr.Button("Export conversation as Markdown", elem_id="cga-export")
+                            export_status = gr.HTML(elem_id="cga-export-status")
                             export_file = gr.File(label="Conversation record (Markdown)", visible=False,
                                                   interactive=False, elem_id="cga-export-file")
             with gr.Tab("Index", id="index"):
@@ -356,19 +402,19 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
             with gr.Tab("Check a paper", id="check"):
                 build_checker_tab(app.library, lambda request: app.viewer(request).access, app.received)
 
-        gr.HTML('<footer class="cga-footer">JSON API: <code>POST /api/ask</code>, <code>GET /api/documents</code>, '
-                '<code>GET /api/health</code> (see the README). Feedback is stored on this server.</footer>')
+        gr.HTML('<footer class="cga-footer"><a href="/api/health">JSON API</a> (<code>/api/ask</code>, '
+                '<code>/api/documents</code>; see the README) · Feedback is stored on this server.</footer>')
 
-        asked = [transcript, conversation, question, status, picker, plain]
+        inputs = [question, regime, as_at, kinds, conversation]
+        asked = [transcript, conversation, question, status]
         for trigger in (ask_button.click, question.submit):
-            trigger(app.ask, [question, regime, as_at, kinds, conversation], asked,
-                    concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", **private)
-        new_button.click(app.new_conversation, None, asked + [export_file, feedback_status], **private)
-        picker.input(app.answer_text, [conversation, picker], plain, **private)
-        helpful.click(app.mark_helpful, [conversation, picker, comment], [feedback_status, comment], **private)
-        not_helpful.click(app.mark_not_helpful, [conversation, picker, comment], [feedback_status, comment],
-                          **private)
-        export_button.click(app.export, conversation, [export_file, feedback_status], **private)
+            trigger(app.ask, inputs, asked, concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", **private)
+        for example, text in examples:
+            example.click(lambda text=text: text, None, question, **private).then(
+                app.ask, inputs, asked, concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", **private)
+        new_button.click(app.new_conversation, None, asked + [export_file, export_status], **private)
+        transcript.click(app.answer_feedback, conversation, answer_note, **private)
+        export_button.click(app.export, conversation, [export_file, export_status], **private)
         refresh_button.click(app.index_html, None, index_table, **private)
         upload_button.click(_upload_with_progress(app),
                             [upload_file, upload_title, upload_short, upload_kind, upload_date, upload_access],

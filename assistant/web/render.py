@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlparse
 
+from assistant.accounts.feedback import MAX_COMMENT_CHARS
 from assistant.answering.records import Answer, Citation, Conversation
 from assistant.answering.regime import Regime
 
@@ -95,7 +96,8 @@ def _states_regime(answer: Answer) -> bool:
 def _source_line(c: Citation) -> str:
     path = " › ".join(c.heading_path)
     link = f" <{c.source_url}>" if c.source_url else ""
-    return f"[{c.n}] {c.citation} — {path} ({c.dated}){link}"
+    warning = f"\n    {MARKED_WARNING}" if c.addressed_to_model else ""
+    return f"[{c.n}] {c.citation} — {path} ({c.dated}){link}{warning}"
 
 
 def answer_as_text(answer: Answer, sources: bool = True) -> str:
@@ -243,47 +245,115 @@ def source_html(c: Citation, turn: int, is_open: bool, related: bool = False) ->
             f'<div class="cga-passage">{highlighted_html(c.text, c.quotes)}</div>{link}</details>')
 
 
-def answer_html(answer: Answer, turn: int, latest: bool) -> str:
+def _sources_html(title: str, cited: list[Citation], turn: int, open_first: int, related: bool = False) -> str:
+    return (f'<div class="cga-sources{" cga-related-list" if related else ""}"><h3>{html.escape(title)}</h3>'
+            + "".join(source_html(c, turn, i < open_first, related) for i, c in enumerate(cited)) + "</div>")
+
+
+def _marked(text: str) -> set[int]:
+    return {int(n) for n in _MARKER.findall(text)}
+
+
+def _refusal_html(answer: Answer, turn: int, latest: bool) -> list[str]:
     body, regime = split_regime(answer)
+    parts = [(f'<section class="cga-refused" aria-labelledby="cga-t{turn}-v">'
+              f'<h3 class="cga-verdict" id="cga-t{turn}-v">{NO_ANSWER}</h3>'
+              f'{_answer_paragraphs_html(body, turn, set())}'
+              '<p>The passages below came closest, but they do not answer the question. '
+              'Try naming the Act, regulation or paper, or rephrase.</p>'
+              f'<p class="cga-regime">{html.escape(regime)}</p>')]
+    parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
+    parts.append("</section>")
+    if answer.related:
+        parts.append(_sources_html(RELATED_TITLE, answer.related, turn, OPEN_SOURCES if latest else 0, related=True))
+    return parts
+
+
+def _answered_html(answer: Answer, turn: int, latest: bool) -> list[str]:
+    """The short answer first; then, for a plain answer, its quotes and at most MAX_SOURCES sources; for the
+    advisor's, the sources its decision cites, with the steps and the other rule passages folded away."""
+    _, regime = split_regime(answer)
+    lead, rest = split_lead(answer)
     cited = {c.n for c in answer.citations}
-    parts = [f'<div class="cga-turn" id="cga-t{turn}">',
-             f'<div class="cga-question"><span class="cga-who">Question {turn}</span>'
-             f'<p>{html.escape(answer.question)}</p></div>']
-    if answer.carried_over:
-        parts.append(f'<p class="cga-followup">{html.escape(answer.carried_over)}</p>')
-    if answer.refused:
-        parts.append('<div class="cga-answer cga-refused" role="note"><span class="cga-who">No answer</span>'
-                     f'{_answer_paragraphs_html(body, turn, set())}'
-                     '<p>The passages below came closest, but they do not answer the question. '
-                     'Try naming the Act, regulation or paper, or rephrase.</p>')
-    else:
-        parts.append(f'<div class="cga-answer"><span class="cga-who">Answer</span>'
-                     f'{_answer_paragraphs_html(body, turn, cited)}')
+    steps = trace_lines(answer)
+    advisor = answer.route == "advisor" or bool(steps)
+    parts = [(f'<section class="cga-answer" aria-labelledby="cga-t{turn}-v">'
+              f'<h3 class="cga-verdict" id="cga-t{turn}-v">Answer</h3>'
+              f'<p class="cga-lead">{_linked_html(lead, turn, cited)}</p>')]
+    if rest and not advisor:
+        parts.append(_answer_paragraphs_html(rest, turn, cited))
     parts.append(f'<p class="cga-regime">{html.escape(regime)}</p>')
     parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
-    parts.append("</div>")
-    if steps := trace_lines(answer):
+    parts.append("</section>")
+    if advisor:
+        shown = [c for c in answer.citations if c.n in _marked(lead)][:MAX_SOURCES]
+    else:
+        shown = answer.citations[:MAX_SOURCES]
+    folded = [c for c in answer.citations if c not in shown]
+    if shown:
+        parts.append(_sources_html(f"Sources ({len(shown)})", shown, turn, OPEN_SOURCES if latest else 0))
+    if advisor and (steps or rest or folded):
         items = "".join(f"<li>{_linked_html(line, turn, cited)}</li>" for line in steps)
-        parts.append(f'<details class="cga-trace" open><summary><h3>How the advice was reached '
-                     f'({len(steps)} step{"s" if len(steps) > 1 else ""})</h3></summary><ol>{items}</ol></details>')
-    if answer.citations:
-        # The latest answer's first sources are open to read; the rest open from their [n] marker.
-        parts.append(f'<div class="cga-sources"><h3>Sources ({len(answer.citations)})</h3>'
-                     + "".join(source_html(c, turn, latest and i < OPEN_SOURCES)
-                               for i, c in enumerate(answer.citations)) + "</div>")
-    if answer.related:
-        parts.append(f'<div class="cga-sources cga-related-list"><h3>{html.escape(RELATED_TITLE)}</h3>'
-                     + "".join(source_html(c, turn, latest, related=True) for c in answer.related) + "</div>")
-    parts.append("</div>")
+        parts.append(f'<details class="cga-trace"><summary><h3>{DECIDED_TITLE} ({len(steps)} step'
+                     f'{"" if len(steps) == 1 else "s"})</h3></summary><ol>{items}</ol>'
+                     + (f'<div class="cga-rules">{_answer_paragraphs_html(rest, turn, cited)}</div>' if rest else "")
+                     + (_sources_html(f"The other rule passages ({len(folded)})", folded, turn, 0) if folded else "")
+                     + "</details>")
+    elif folded:
+        parts.append(f'<details class="cga-more"><summary>{len(folded)} more source{"s" if len(folded) > 1 else ""}'
+                     f"</summary>{_sources_html('More sources', folded, turn, 0)}</details>")
+    return parts
+
+
+def _actions_html(answer: Answer, turn: int) -> str:
+    """Each answer's own buttons (the page's script does the work: see TRANSCRIPT_JS in app.py), with the texts
+    they copy or save kept in hidden elements, escaped like everything else."""
+    buttons = "".join(f'<button type="button" class="cga-action" data-action="{action}" data-turn="{turn}">'
+                      f"{text}</button>" for action, text in (
+                          ("helpful", "Helpful"), ("not-helpful", "Not helpful"), ("copy", "Copy"),
+                          ("copy-cited", "Copy with citations"), ("export", "Export (Markdown)")))
+    texts = (f'<pre hidden class="cga-copy" data-kind="copy">{html.escape(answer_as_text(answer, sources=False))}</pre>'
+             f'<pre hidden class="cga-copy" data-kind="copy-cited">{html.escape(answer_as_text(answer))}</pre>'
+             f'<pre hidden class="cga-copy" data-kind="export">{html.escape(answer_as_markdown(answer, turn))}</pre>')
+    comment = (f'<details class="cga-comment"><summary>Add a comment</summary>'
+               f'<label for="cga-t{turn}-comment">Comment on answer {turn} (optional; sent with Helpful or Not '
+               f'helpful)</label><textarea id="cga-t{turn}-comment" rows="2" maxlength="{MAX_COMMENT_CHARS}">'
+               "</textarea></details>")
+    return (f'<div class="cga-actions" role="group" aria-label="Answer {turn}: feedback, copy and export">{buttons}'
+            f'{comment}<p class="cga-action-note" role="status"></p>{texts}</div>')
+
+
+def _follow_ups_html(answer: Answer) -> str:
+    questions = follow_ups(answer)
+    if not questions:
+        return ""
+    return ('<div class="cga-next" role="group" aria-label="Suggested follow-up questions">'
+            '<span class="cga-next-label">Ask next:</span>'
+            + "".join(f'<button type="button" class="cga-action cga-ask-next" data-action="ask" '
+                      f'data-question="{html.escape(q, quote=True)}">{html.escape(q)}</button>' for q in questions)
+            + "</div>")
+
+
+def answer_html(answer: Answer, turn: int, latest: bool) -> str:
+    """One exchange: the question as a heading, then the answer (or the refusal) and its own actions."""
+    kind = "cga-turn cga-turn-refused" if answer.refused else "cga-turn"
+    parts = [f'<article class="{kind}" id="cga-t{turn}" aria-labelledby="cga-t{turn}-q">',
+             (f'<h2 class="cga-question" id="cga-t{turn}-q"><span class="cga-who">Question {turn}</span>'
+              f'{html.escape(answer.question)}</h2>')]
+    if answer.carried_over:
+        parts.append(f'<p class="cga-followup">{html.escape(answer.carried_over)}</p>')
+    parts += _refusal_html(answer, turn, latest) if answer.refused else _answered_html(answer, turn, latest)
+    # Follow-ups are read with the newest question, so only the newest answer suggests them.
+    parts += [_actions_html(answer, turn), _follow_ups_html(answer) if latest else "", "</article>"]
     return "".join(parts)
 
 
 def conversation_html(conversation: Conversation) -> str:
     if not conversation.turns:
-        return ('<div class="cga-empty"><p>Ask a question about UK public procurement or MOPAC’s decisions. '
-                'Every answer quotes the indexed law and papers, and each quote links to its source so '
-                'you can check it in context.</p></div>')
-    # Newest first: the answer just asked for sits under the question box, its sources open.
+        return ('<div class="cga-empty"><p>Ask a question about UK public procurement or MOPAC’s decisions, or '
+                'choose an example. Every answer starts with the short answer, then quotes the indexed law and '
+                'papers; each quote links to its source so you can check it in context.</p></div>')
+    # Newest first: the answer just asked for sits under the question box.
     last = len(conversation.turns)
     parts = [answer_html(conversation.turns[-1].answer, last, latest=True)]
     if last > 1:

@@ -519,7 +519,7 @@ def test_an_answer_given_during_a_switch_is_audited_with_the_version_it_used(own
     assert library.audit.read()[-1].index_version == used
     # Row 12: a model answer shows no empty "How the advice was reached (1 steps) 1. write_prose" block.
     assert not answer.refused and [t["step"] for t in answer.trace] == ["write_prose"]
-    assert "How the advice was reached" not in answer_html(answer, 1, latest=True)
+    assert "How this was decided" not in answer_html(answer, 1, latest=True)
     assert "Steps:" not in answer_as_text(answer) and "write_prose" not in answer_as_text(answer)
 
 

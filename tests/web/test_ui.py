@@ -20,14 +20,17 @@ from assistant.answering.records import Answer, Conversation
 from assistant.config import Settings
 from assistant.web.app import ChatApp
 from assistant.web.render import (
+    MAX_SOURCES,
     OPEN_SOURCES,
     answer_as_markdown,
     answer_as_text,
     answer_html,
     conversation_as_markdown,
     conversation_html,
+    follow_ups,
     md_escape,
     quote_spans,
+    split_lead,
     split_regime,
 )
 
@@ -72,6 +75,27 @@ def test_answer_html_shows_markers_sources_and_highlighted_quotes(talk):
     assert html.escape(split_regime(answer)[1]) in page
 
 
+def test_the_short_answer_comes_first_under_the_question_then_the_quotes(talk):
+    answer = talk.turns[0].answer
+    lead, rest = split_lead(answer)
+    assert lead == answer.lead and rest and not rest.startswith(lead)
+    page = answer_html(answer, 1, latest=True)
+    question, verdict, first = page.index('class="cga-question"'), page.index(">Answer</h3>"), page.index("cga-lead")
+    assert question < verdict < first < page.index("“", first + len(lead))  # nothing but the heading before it
+    assert '<h2 class="cga-question" id="cga-t1-q">' in page and '<h3 class="cga-verdict"' in page
+    shown = re.findall(r'<details class="cga-source" id="cga-t1-s\d+"', page.split('class="cga-more"')[0])
+    assert len(shown) == min(MAX_SOURCES, len(answer.citations))
+
+
+def test_a_plain_answer_shows_at_most_six_sources_and_folds_the_rest(talk):
+    data = talk.turns[0].answer.to_dict()
+    data["citations"] = [dict(data["citations"][0], n=n) for n in range(1, 10)]
+    page = answer_html(Answer.from_dict(data), 1, latest=False)
+    visible, more = page.split('<details class="cga-more">')
+    assert visible.count('class="cga-source"') == MAX_SOURCES and more.count('class="cga-source"') == 3
+    assert "3 more sources" in more and 'id="cga-t1-s9"' in more
+
+
 def test_quote_is_found_across_whitespace_differences():
     text = "(1) A contracting authority may not\n  enter into a public contract before—\n(a) the end"
     [(start, end)] = quote_spans(text, ["may not enter into a public contract"])
@@ -99,13 +123,20 @@ def test_refusal_is_distinct_with_regime_and_related_passages(talk):
     answer = talk.turns[2].answer
     assert answer.refused and answer.related
     page = answer_html(answer, 3, latest=True)
-    assert "cga-refused" in page and "No answer" in page
+    assert "cga-refused" in page and '<h3 class="cga-verdict" id="cga-t3-v">No answer</h3>' in page
+    # Never headed, styled or offered as an answer: no answer box, no short answer, no follow-ups.
+    assert "cga-answer" not in page and ">Answer<" not in page and "cga-lead" not in page and "cga-next" not in page
     assert "Regime:" in page  # a refusal's text has no regime line; it is built from answer.regime
-    assert "Possibly related passages" in page
+    assert "Closest passages (these do not answer the question)" in page
     for c in answer.related:
         assert f'id="cga-t3-r{c.n}"' in page and html.escape(c.citation) in page
     text = answer_as_text(answer)
-    assert text.startswith(answer.text) and "Regime:" in text and answer.related[0].citation in text
+    assert text.startswith("No answer.\n\n" + answer.text) and "Regime:" in text
+    assert "Closest passages (these do not answer the question):\n[1] " + answer.related[0].citation in text
+    assert "Sources:" not in text and "Closest passages" not in answer_as_text(answer, sources=False)
+    markdown = answer_as_markdown(answer, 3)
+    assert "### No answer\n\n" + md_escape(answer.text) in markdown and "### Answer" not in markdown
+    assert "### Closest passages (these do not answer the question)" in markdown
 
 
 def test_follow_up_is_shown_as_carried_over(talk):
@@ -121,10 +152,12 @@ def test_advisor_trace_is_a_numbered_list_above_the_sources(talk):
     data["trace"] = [{"step": "Value", "finding": "£500,000 is above the threshold", "n": 1},
                      {"step": "Route", "finding": "open procedure", "n": None}]
     page = answer_html(Answer.from_dict(data), 1, latest=True)
-    assert page.index("<ol>") < page.index("cga-sources")
+    # The decision first, its sources, then the steps and the other rule passages folded (closed) away.
+    assert page.index("cga-lead") < page.index("cga-sources") < page.index('<details class="cga-trace"><summary>')
+    assert page.index('<details class="cga-trace">') < page.index("<ol>")
     assert ('<li>Value: £500,000 is above the threshold <a class="cga-marker" href="#cga-t1-s1" '
             'aria-label="source 1">[1]</a></li><li>Route: open procedure</li>') in page
-    assert "How the advice was reached (2 steps)" in page
+    assert "How this was decided (2 steps)" in page
     assert "1. Value: £500,000 is above the threshold [1]" in answer_as_text(Answer.from_dict(data))
 
 
@@ -146,7 +179,38 @@ def test_markdown_record_has_questions_answers_sources_dates_and_export_date(tal
     first = talk.turns[0].answer.citations[0]
     assert f"<{first.source_url}>" in record
     assert "> " + md_escape(first.text.splitlines()[0]) in record
-    assert "**No answer:**" in record and "### Possibly related passages" in record
+    assert "### No answer" in record and "### Closest passages" in record
+    lead = talk.turns[0].answer.lead
+    assert f"## 1. {md_escape(STANDSTILL)}\n\n### Answer\n\n**" in record and md_escape(lead)[:40] in record
+
+
+def test_follow_ups_come_from_the_regime_and_route(talk):
+    assert follow_ups(talk.turns[0].answer) == ["And under PCR 2015?"]
+    under_pcr = talk.turns[0].answer.to_dict() | {"regime": {"name": "PCR 2015", "reason": "", "as_at": ""}}
+    assert follow_ups(Answer.from_dict(under_pcr)) == ["And under the Procurement Act 2023?"]
+    assert follow_ups(talk.turns[2].answer) == []  # a refusal suggests nothing
+    data = talk.turns[0].answer.to_dict() | {"route": "advisor", "trace": [
+        {"step": "Threshold test", "finding": "£500,000 is below the £663,540 threshold", "n": 2}]}
+    assert follow_ups(Answer.from_dict(data)) == ["And under PCR 2015?", "What if it is above the threshold?",
+                                                  "Who approves it?"]
+    page = answer_html(talk.turns[0].answer, 1, latest=True)
+    assert 'data-action="ask" data-question="And under PCR 2015?"' in page
+    assert "cga-next" not in answer_html(talk.turns[0].answer, 1, latest=False)  # only under the newest
+
+
+def test_each_answer_carries_its_own_actions_and_texts(talk):
+    data = talk.turns[0].answer.to_dict()
+    data["question"] = HOSTILE
+    answer = Answer.from_dict(data)
+    page = answer_html(answer, 1, latest=True)
+    for action in ("helpful", "not-helpful", "copy", "copy-cited", "export"):
+        assert f'data-action="{action}" data-turn="1"' in page
+    copies = {kind: html.unescape(text) for kind, text in
+              re.findall(r'<pre hidden class="cga-copy" data-kind="([a-z-]+)">(.*?)</pre>', page, re.DOTALL)}
+    assert copies == {"copy": answer_as_text(answer, sources=False), "copy-cited": answer_as_text(answer),
+                      "export": answer_as_markdown(answer, 1)}
+    assert "<script" not in page and "<img" not in page  # the hidden texts are escaped too
+    assert '<label for="cga-t1-comment">' in page and '<textarea id="cga-t1-comment"' in page
 
 
 # Handlers
@@ -154,13 +218,11 @@ def test_markdown_record_has_questions_answers_sources_dates_and_export_date(tal
 
 def test_ask_handler_answers_and_keeps_the_conversation(chat):
     conversation = Conversation()
-    transcript, state, box, status, picker, plain = chat.ask(STANDSTILL, "auto", "", [], conversation)
+    transcript, state, box, status = chat.ask(STANDSTILL, "auto", "", [], conversation)
     assert state is conversation and len(conversation.turns) == 1
     answer = conversation.turns[0].answer
     assert html.escape(answer.citations[0].citation) in transcript
     assert box == "" and f"{len(answer.citations)} source(s)" in status and 'role="status"' in status
-    assert picker["value"] == 1 and picker["choices"][0][1] == 1
-    assert plain == answer_as_text(answer) == chat.answer_text(conversation, 1)
 
     chat.ask("And under PCR 2015?", "auto", "", [], conversation)
     assert len(conversation.turns) == 2 and conversation.turns[1].answer.carried_over
@@ -168,11 +230,11 @@ def test_ask_handler_answers_and_keeps_the_conversation(chat):
 
 def test_ask_handler_checks_the_date_and_question(chat):
     conversation = Conversation()
-    *_, status, _, _ = chat.ask(STANDSTILL, "auto", "1 March", [], conversation)
+    *_, status = chat.ask(STANDSTILL, "auto", "1 March", [], conversation)
     assert "Procurement start date" in status and "YYYY-MM-DD" in status and not conversation.turns
-    *_, status, _, _ = chat.ask("x" * 2001, "auto", "", [], conversation)
+    *_, status = chat.ask("x" * 2001, "auto", "", [], conversation)
     assert "Question" in status and "2000" in status and not conversation.turns
-    *_, status, _, _ = chat.ask("   ", "auto", "", [], conversation)
+    *_, status = chat.ask("   ", "auto", "", [], conversation)
     assert "empty" in status
 
 
@@ -204,15 +266,24 @@ def test_export_handler_writes_the_markdown_record(chat, talk):
 
 
 def test_feedback_handler_stores_the_chosen_answer(chat, talk):
-    status, comment = chat.send_feedback(talk, 3, False, "should have said it is out of scope")
-    assert "answer 3 recorded as not helpful" in status and comment == ""
-    status, _ = chat.mark_helpful(talk, 1, "")
-    assert "answer 1 recorded as helpful" in status
+    status, saved = chat.send_feedback(talk, 3, False, "should have said it is out of scope")
+    assert "answer 3 recorded as not helpful" in status and saved
+    # An answer's own Helpful button, as the page sends it.
+    note = chat.answer_feedback(talk, gr.EventData(None, {"action": "helpful", "turn": 1, "comment": ""}))
+    assert 'data-turn="1" data-saved="yes"' in note and "answer 1 recorded as helpful" in note
     items = FeedbackStore(feedback_path(chat.settings.data_dir)).all()
     assert [(i.question, i.helpful) for i in items] == [(OUT_OF_SCOPE, False), (STANDSTILL, True)]
     assert items[0].comment == "should have said it is out of scope" and items[0].refused
-    status, _ = chat.send_feedback(Conversation(), None, True, "")
-    assert "Ask a question first" in status
+    status, saved = chat.send_feedback(Conversation(), None, True, "")
+    assert "Ask a question first" in status and not saved
+    # What the page sends is checked: an unknown action, a turn that is not a number, a comment too long.
+    for data in ({"action": "delete", "turn": 1}, {"action": "helpful", "turn": "1"}, {"action": "helpful", "turn": True},
+                 {"action": "helpful", "turn": 1, "comment": ["x"]}, None):
+        assert "could not be read" in chat.answer_feedback(talk, gr.EventData(None, data))
+    assert "Comment not saved" in chat.answer_feedback(
+        talk, gr.EventData(None, {"action": "helpful", "turn": 1, "comment": "x" * 2001}))
+    assert "data-saved=\"no\"" in chat.answer_feedback(talk, gr.EventData(None, {"action": "helpful", "turn": 9}))
+    assert len(FeedbackStore(feedback_path(chat.settings.data_dir)).all()) == 2
 
 
 def test_index_tab_lists_documents_with_kind_date_and_passages(chat, library):
