@@ -26,6 +26,8 @@ from assistant.answering.regime import (
     RULE_PASSAGES,
     asks_which_regime,
     decide_regime,
+    event_date,
+    named_regime,
     regime_line,
 )
 from assistant.answering.retrieve import SearchFilters
@@ -53,7 +55,10 @@ def resolve_follow_up(library: Sources, ctx: Context) -> None:
 
 
 def choose_regime(library: Sources, ctx: Context) -> None:
-    ctx.regime = decide_regime(ctx.resolved_question, ctx.setting_regime, ctx.as_at)
+    """A follow-up that names a regime or dates the procurement ("And under PCR 2015?") decides it
+    by its own words; otherwise the earlier question's facts carry over."""
+    own_words = named_regime(ctx.question) is not None or event_date(ctx.question) is not None
+    ctx.regime = decide_regime(ctx.question if own_words else ctx.resolved_question, ctx.setting_regime, ctx.as_at)
 
 
 def route(library: Sources, ctx: Context) -> None:

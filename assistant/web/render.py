@@ -42,6 +42,8 @@ def split_regime(answer: Answer) -> tuple[str, str]:
         return (head if sep else ""), last
     if answer.text.startswith(REGIME_PREFIX):
         return "", answer.text
+    if answer.refused or not answer.regime:  # the regime matters to procurement answers only
+        return answer.text, ""
     try:
         label = Regime(**answer.regime).label
     except (TypeError, KeyError):
@@ -111,7 +113,8 @@ def answer_as_text(answer: Answer, sources: bool = True) -> str:
     lines.append(body)
     if steps := trace_lines(answer):
         lines += ["", "Steps:"] + [f"{i}. {line}" for i, line in enumerate(steps, start=1)]
-    lines += ["", regime]
+    if regime:
+        lines += ["", regime]
     if answer.notices:
         lines += [""] + [f"Note: {n}" for n in answer.notices]
     if sources and answer.citations:
@@ -153,7 +156,8 @@ def answer_as_markdown(answer: Answer, number: int) -> str:
         parts += ["### Answer", f"**{_md_paragraphs(lead)}**"] + ([_md_paragraphs(rest)] if rest else [])
     if steps := trace_lines(answer):
         parts.append("**Steps**\n\n" + "\n".join(f"{i}. {md_escape(line)}" for i, line in enumerate(steps, start=1)))
-    parts.append(f"*{md_escape(regime)}*")
+    if regime:
+        parts.append(f"*{md_escape(regime)}*")
     parts += [f"**Note:** {md_escape(n)}" for n in answer.notices]
     if answer.citations:
         parts.append("### Sources")
@@ -260,8 +264,7 @@ def _refusal_html(answer: Answer, turn: int, latest: bool) -> list[str]:
               f'<h3 class="cga-verdict" id="cga-t{turn}-v">{NO_ANSWER}</h3>'
               f'{_answer_paragraphs_html(body, turn, set())}'
               '<p>The passages below came closest, but they do not answer the question. '
-              'Try naming the Act, regulation or paper, or rephrase.</p>'
-              f'<p class="cga-regime">{html.escape(regime)}</p>')]
+              'Try naming the Act, regulation or paper, or rephrase.</p>')]
     parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
     parts.append("</section>")
     if answer.related:
@@ -282,7 +285,8 @@ def _answered_html(answer: Answer, turn: int, latest: bool) -> list[str]:
               f'<p class="cga-lead">{_linked_html(lead, turn, cited)}</p>')]
     if rest and not advisor:
         parts.append(_answer_paragraphs_html(rest, turn, cited))
-    parts.append(f'<p class="cga-regime">{html.escape(regime)}</p>')
+    if regime:
+        parts.append(f'<p class="cga-regime">{html.escape(regime)}</p>')
     parts += [f'<p class="cga-notice">Note: {html.escape(n)}</p>' for n in answer.notices]
     parts.append("</section>")
     if advisor:
