@@ -96,3 +96,18 @@ def test_acronyms_practitioners_use_do_not_count_as_unknown_names(library):
 
     assert unknown_names("Can we buy CCTV and ANPR cameras through a DPS with KPIs?", library.index) == []
     assert unknown_names("What did Serco charge Kent for escorts?", library.index) == ["Serco", "Kent"]
+
+
+def test_a_follow_up_naming_a_regime_is_decided_by_its_own_words(library):
+    from assistant.answering.records import Conversation
+
+    conversation = Conversation()
+    library.ask("What is the mandatory standstill period under the Procurement Act 2023?", conversation=conversation)
+    follow_up = library.ask("And under PCR 2015?", conversation=conversation)
+    assert follow_up.regime["name"] == PCR
+    assert any(c.doc_id == "uksi-2015-102" for c in follow_up.citations)
+
+
+def test_answers_outside_procurement_carry_no_regime_line(library):
+    answer = library.ask("What must a police and crime panel do when the commissioner proposes the precept?")
+    assert not answer.refused and "Regime:" not in answer.text and answer.regime == {}
