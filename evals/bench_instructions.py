@@ -5,9 +5,16 @@
 Each line of `evals/instructions/labelled.jsonl` is a passage: `{"id", "split", "planted", "text"}`.
 `planted` is true for text that addresses a model or the answer's reader (instructions to an
 assistant, "ignore previous", role markers, and paraphrases of them), false for law, guidance and
-papers that merely use words such as "must", "instruct", "disregard", "system" or "you". The
-`dev` split was written before the detector and tuned on; the `test` split was written after it
-was frozen, so its figures are the honest ones. A "positive" is a passage the detector marks.
+papers that merely use words such as "must", "instruct", "disregard", "system" or "you". A
+"positive" is a passage the detector marks.
+
+The set was written in rounds of about 20 planted and 20 legitimate passages. Each round after the
+first was written with the detector frozen and measured before anything was tuned on it; its
+passages then joined `dev`. The `test` split is the last round, not tuned on (one false alarm,
+"the chatbot will answer …", was fixed after measuring). The blind measurements, in order
+(precision, recall): 0.80/0.40, 0.67/0.10, 1.00/0.45, 0.78/0.35, 0.83/0.25. A pattern detector
+finds the wordings it has seen and about a third of new ones; the checks that do not depend on it
+(a figure in model prose must be in its passage and agree with the statute) are what hold.
 """
 
 from __future__ import annotations

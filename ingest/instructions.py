@@ -19,18 +19,19 @@ import unicodedata
 # Who a planted instruction speaks to. "Assistant" followed by a capitalised word is a post
 # ("Assistant Director", "Assistant Commissioner"), not a model; "model" and "system" alone are too
 # common ("operating model", "e-tendering system") and count only where a prompt would use them.
-_MODEL = (r"(?:(?:ai|a\.i\.|artificial\s+intelligence|automated|virtual|answering|search|chat)\s+(?:assistants?|"
-          r"systems?|models?|tools?|readers?|agents?|engines?|summari[sz]ers?)|(?:large\s+)?language[\s-]models?"
+_MODEL = (r"(?:(?:ai|a\.i\.|artificial\s+intelligence|automated|virtual|answering|search|chat|summari[sz]ation|machine)"
+          r"\s+(?:assistants?|systems?|models?|tools?|readers?|reviewers?|agents?|engines?|summari[sz]ers?)"
+          r"|(?:large\s+)?language[\s-]models?"
           r"(?:[\s-]based\s+(?:tools?|systems?))?|llms?|chat\s?bots?|chatgpt|gpt-?\d*|claude|copilot|gemini|"
           r"(?:the\s+|an?\s+)?ai\b|(?:the\s+)?(?:reader|user)'?s\s+assistant|assistants?(?-i:(?!\s+[A-Z]))|bots?|"
           r"crawlers?|scrapers?|summari[sz]ers?)")
 # A model by what it does to this text: "the model reading this", "any tool that summarises this paper",
 # "whatever answers questions using this text".
 _THIS_TEXT = r"this\s+(?:text|document|paper|page|file|note|passage|paragraph|message|content|section|decision)\b"
-_AT_WORK = (r"(?:{model}|model|system|tool|agent|engine|whoever(?:\s+or\s+whatever)?|whatever)\s+"
+_AT_WORK = (r"(?:{model}|model|machine|system|tool|agent|engine|whoever(?:\s+or\s+whatever)?|whatever)\s+"
             r"(?:that\s+|which\s+|who\s+)?(?:is\s+|are\s+)?(?:used\s+to\s+)?(?:read|process|summari[sz]|answer|"
             r"generat|pars|ingest|analy[sz]|quot|relay|retriev|us(?:e|es|ing)\b)\w*\s+"
-            r"(?:{this}|this\b(?=\s*[:,])|these\s+(?:passages|"
+            r"(?:{this}|this\s+(?:question|query)\b|this\b(?=\s*[:,])|these\s+(?:passages|"
             r"documents|papers|notes)|(?:questions|queries)\s+(?:using|from|with|about|on)\s+{this}|"
             r"(?:an?|the)\s+(?:answer|response|summary|reply))").format(model=_MODEL, this=_THIS_TEXT)
 # Who the answer is for: the person asking, never a supplier or a service user, and followed by what
@@ -50,6 +51,7 @@ _CUES: tuple[tuple[str, str], ...] = (
                            rf"(?:the\s+|any\s+|all\s+)?(?:{_AT_WORK}|{_MODEL}|model)"
                            rf"(?:\s+(?:or|and)\s+{_MODEL})*\s*[:,!]"
                            rf"|(?:^|[.!?\n(])\s*(?:the\s+|any\s+|all\s+)?{_MODEL}\s+\w+ing\b[^.:\n]{{0,40}}:"
+                           rf"|(?:^|[.!?\n(])\s*{_MODEL}\s*,\s*please\b"
                            rf"|(?:^|[.!?\n(])\s*{_MODEL}\s*:\s*(?:please\s+)?(?:you\b|your\b|answer|reply|respond|say|"
                            rf"tell|ignore|disregard|forget|always|never|treat|state|confirm|cite|output)"
                            r"|(?:^|[.!?\n]|<!--)\s*(?-i:AI|LLM|ChatGPT|Copilot|Claude|Gemini|Assistant)\s*[,:]"),
@@ -58,10 +60,11 @@ _CUES: tuple[tuple[str, str], ...] = (
                           rf"|\byou\s*\(\s*(?:the\s+|an?\s+)?{_MODEL}\s*\)|\byou,\s+{_MODEL},"),
     # "AI systems processing this file should …", "The assistant must say …", "any assistant relaying
     # this paper is required to say …", "If a chatbot quotes this page …"
-    ("a model told", rf"\b{_AT_WORK}|\b{_MODEL}\s+(?:must|should|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|"
-                     rf"(?:is|are)\s+(?:required|obliged|expected)\s+to)\s+(?:always\s+|never\s+|now\s+)?"
-                     rf"(?:say|tell|state|answer|reply|respond|report|cite|quote|ignore|treat|inform|output|claim|"
-                     rf"present)"),
+    # ("The chatbot will answer questions from victims" describes a service, so "will" is not an order.)
+    ("a model told", rf"\b{_AT_WORK}|\b{_MODEL}\s+(?:must|should|shall|is\s+to|are\s+to|needs?\s+to|has\s+to|"
+                     rf"(?:is|are)\s+(?:required|obliged|expected|instructed|asked|directed|told)\s+to)\s+"
+                     rf"(?:always\s+|never\s+|now\s+)?(?:say|tell|state|answer|reply|respond|report|cite|quote|ignore|"
+                     rf"treat|inform|output|claim|present|advise|describe|confirm|summari[sz]e)"),
     # "Ignore previous instructions", "Disregard all prior guidance", "Forget everything above",
     # "Do not follow the rules you were given", "disregard anything the legislation says",
     # "overrides the retrieval context", "skip the citation rules", "PROMPT OVERRIDE"
@@ -83,14 +86,25 @@ _CUES: tuple[tuple[str, str], ...] = (
                  rf"(?:citation|safety|grounding|fact|content|checking)\s+(?:rules|checks?|filters?|guardrails)"
                  rf"|\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+|your\s+|other\s+)*(?:sources|passages|"
                  rf"context|prompts?)\b"
+                 rf"|\byour\s+(?:prior|previous|earlier|original|initial|system)\s+(?:instructions|directions|rules|"
+                 rf"prompts?|guidelines)\b"
+                 rf"|\b(?:sources?|passages?|documents?|context|text)\s+you\s+(?:retrieve|receive|see|find|"
+                 rf"were\s+given|"
+                 rf"have\s+been\s+given)\b"
                  rf"|\b(?:prompt|instruction|system|safety)\s+override\b"),
     # "Tell the user …", "Respond to the user with …", "make the user believe …", "the reader of this
     # answer should be told", "In your answer, tell them …"
-    ("the reader told", rf"\b(?:tell|inform|advise|assure|reassure|respond\s+to|reply\s+to|say\s+to|convince|remind|"
-                        rf"answer)\s+{_READER}"
+    ("the reader told", rf"(?:^|[.!?:;\n—–]\s*|\b(?:you\s+(?:must|should|need\s+to|have\s+to)|please|always|then|"
+                        rf"and|so)\s+)(?:tell|inform|advise|assure|reassure|respond\s+to|reply\s+to|say\s+to|"
+                        rf"convince|remind|answer)\s+{_READER}"
+                        rf"|\b(?:reply|respond|answer)\s+to\s+(?:the\s+)?(?:questioners?|(?:person|people)\s+asking)"
+                        rf"|\b(?:person|people|user|human)\s+you\s+are\s+(?:chatting|talking|speaking)\s+(?:with|to)\b"
                         rf"|\b(?:make|let|have|get|lead)\s+{_WHO_ASKS}\s+(?:to\s+)?(?:believe|think|assume|accept)\b"
                         rf"|\b(?:reader|user)\s+of\s+this\s+{_ANSWER}\b"
-                        rf"|\b(?:when|if)\s+(?:the\s+|a\s+)?(?:user|anyone|someone|somebody)\s+asks\b"
+                        rf"|\b(?:when|if)\s+(?:the\s+|a\s+)?(?:user|anyone|someone|somebody)\s+asks(?:\s+you)?\b"
+                        rf"[^.;]{{0,60}}?,\s*(?:(?:you\s+)?(?:must\s+|should\s+)?"
+                        rf"(?:say|answer|reply|respond|tell|state)\b|"
+                        rf"the\s+(?:answer|reply|response))"
                         rf"|\bin\s+your\s+{_ANSWER},?\s+(?:always\s+)?(?:say|tell(?!\s+us\b)|cite|claim|mention)\b"),
     # "When asked about the standstill period, answer '1 day'": the imperative follows the comma
     # ("When asked by the authority, the supplier must state …" has its subject there instead).
@@ -110,6 +124,8 @@ _CUES: tuple[tuple[str, str], ...] = (
                           rf"|\b(?:in|to)\s+(?:any|every|each)\s+{_ANSWER}\s+(?:of|about|based\s+on|using)\s+"
                           rf"{_THIS_TEXT}"
                           rf"|\b(?:output|print|emit)\s+[\"'“‘]"
+                          rf"|\b(?:respond|reply|answer)\s+to\s+(?:any|every|all|each)\s+(?:questions?|quer(?:y|ies))\b"
+                          rf"[^.]{{0,60}}\bby\s+saying\b"
                           rf"|\bwhen\s+(?:a\s+|any\s+)?(?:question|query)\s+(?:about|on)\b[^.]{{0,60}},\s*(?:the\s+)?"
                           rf"(?:reply|answer|response)\s+(?:is|should\s+be|must\s+be)\b"
                           rf"|\bto\s+give\s+(?:to\s+)?(?:users?|the\s+user|readers?|people)\b"
@@ -146,7 +162,10 @@ _CUES: tuple[tuple[str, str], ...] = (
                    r"|\bI\s+(?:authori[sz]e|permit|allow)\s+you\s+to\b"),
     # "[SYSTEM]", "<system>", "### Instruction:", chat-template tokens and a passage's own delimiter.
     ("markup", r"(?im:^\s*(?:#{1,4}\s*)?[\[<](?:system|assistant|user|developer)[\]>]"
-               r"|^\s*#{2,4}\s*(?:instruction|response|input|system|assistant|user)s?\s*:?\s*$)"
+               r"|^\s*#{2,4}\s*(?:instruction|response|input|system|assistant|user)s?\s*:?\s*$"
+               r"|^\s*#{1,4}\s*(?:system|assistant|user|human|developer)\s*:)"
+               r"|\bsystem\s+(?:instructions?|directives?|notices?|commands?)\b"
+               r"|\[\[?\s*(?:ai|llm|model|assistant|bot)s?\s+only\s*\]\]?|</?instructions?>"
                r"|<\|[a-z_]+\|>|\[/?INST\]|<</?SYS>>"
                r"|</?(?:system|assistant|user|passages?|context|prompt)\b[^>]{0,80}>"),
 )

@@ -115,9 +115,10 @@ def figures_in(text: str) -> list[Figure]:
 
 
 def lead_terms(text: str, figure: Figure) -> set[str]:
-    """The last few content terms before a figure, within its clause, less those that lead up to any figure."""
+    """The last few words before a figure, within its clause, leaving out those that lead up to any
+    figure and numbers (a subsection's own label)."""
     clause = _CLAUSE_BREAK.split(text[:figure.span[0]])[-1]
-    return set(_stems(clause)[-LEAD_TERMS:]) - _GENERIC_LEAD
+    return set([t for t in _stems(clause) if t.isalpha() and t not in _GENERIC_LEAD][-LEAD_TERMS:])
 
 
 def authority(passage: Passage) -> int:
@@ -184,11 +185,12 @@ class Checker:
         if passage.passage_id not in self._evidence:
             quotable = spans(passage.text) or [""]
             text = "\n".join([passage.citation, " ".join(passage.heading_path), passage.version_date or "", *quotable])
-            dates, _ = dates_in(text)
+            # A date's digits are not figures: the "1" of "2026-04-01" must not ground "1 day".
+            dates, undated = dates_in(text)
             vectors = np.asarray(self.embeddings.embed_documents(quotable), dtype=np.float32)
             self._evidence[passage.passage_id] = _Evidence(
-                spans=quotable, vectors=vectors, terms=content_terms(text), numbers=numbers_in(text, within_words=True),
-                dates=dates, text=normalise_space(text).lower(),
+                spans=quotable, vectors=vectors, terms=content_terms(text),
+                numbers=numbers_in(undated, within_words=True), dates=dates, text=normalise_space(text).lower(),
                 # Led by its own label, so "subsection (3)" in the text resolves as the passage means it.
                 references=self.finder.find("\n".join([passage.citation, *quotable]), default_doc=passage.doc_id))
         return self._evidence[passage.passage_id]
@@ -237,16 +239,18 @@ class Checker:
     def contradiction(self, claim: str, claim_vector: np.ndarray, cited: list[Passage],
                       compared: list[Passage]) -> str:
         """Where a passage of higher authority than the claim's own source gives another period or sum
-        for the same thing, what it gives; "" when none does. The same thing: the claim, its figures
-        blanked, would count as supported by the span giving the other figure, and the words leading
-        up to the two figures share a term."""
+        for the same thing, what it gives; "" when none does. A figure no cited passage gives has no
+        authority at all. The same thing: the claim, its figures blanked, would count as supported by
+        the span giving the other figure, and the words leading up to the two figures share a term."""
         figures = figures_in(claim)
         terms = content_terms(_without(claim, [f.span for f in figures]))
         for figure in figures:
-            # The claim's authority is that of the passage its figure came from.
+            # The claim's authority is that of the cited passage giving its figure. When none gives it
+            # ("1 day" against "eight working days" dated 2026-04-01, whose digits hold a "1"), the
+            # cited passages themselves outrank it.
             holders = [p for p in cited
                        if figure.value in (f.value for f in figures_in(p.text) if f.kind == figure.kind)]
-            rank = max(authority(p) for p in holders or cited)
+            rank = max((authority(p) for p in holders), default=-1)
             lead = lead_terms(claim, figure)
             for higher in compared:
                 theirs = [f.value for f in figures_in(higher.text) if f.kind == figure.kind]
@@ -257,13 +261,14 @@ class Checker:
                     coverage = len(terms & content_terms(span)) / len(terms) if terms else 0.0
                     if (max(float(vector @ claim_vector), 0.0) + coverage) / 2 < self.threshold:
                         continue
-                    other = next((f for f in figures_in(span) if f.kind == figure.kind and lead & lead_terms(span, f)),
-                                 None)
+                    other = next((f for f in figures_in(span)
+                                  if f.kind == figure.kind and lead & lead_terms(span, f)), None)
                     if other is not None:
                         return f"it gives {figure.text}, but {higher.citation} gives {other.text} for this"
         return ""
 
-    def check(self, reply: str, passages: list[Passage], retrieved: Sequence[Passage] = ()) -> list[SentenceCheck]:
+    def check(self, reply: str, passages: list[Passage],
+              retrieved: Sequence[Passage] = ()) -> list[SentenceCheck]:
         """Each sentence of the reply, checked against the numbered `passages` the model was given and,
         for contradictions, against those and the other passages `retrieved` for the question."""
         others = [*passages, *(p for p in retrieved if p not in passages)]

@@ -14,6 +14,7 @@ from ingest.figures import (
     first_money,
     money_in,
     numbers_in,
+    periods_in,
 )
 
 GBP, EUR, USD = "GBP", "EUR", "USD"
@@ -195,7 +196,26 @@ def test_dates_in_blanks_what_it_reads(text: str, dates: set[str], rest: str) ->
     assert dates_in(text) == (dates, rest)
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("the period of eight working days beginning with", [("8", "day", True, "eight working days")]),
+    ("within 30 days of the award", [("30", "day", False, "30 days")]),
+    ("The standstill period is 1 day.", [("1", "day", False, "1 day")]),
+    ("one calendar day, then 5 business days", [("1", "day", False, "one calendar day"),
+                                                 ("5", "day", True, "5 business days")]),
+    ("twenty-eight days or twenty eight days", [("28", "day", False, "twenty-eight days"),
+                                                ("28", "day", False, "twenty eight days")]),
+    ("a 5-year contract extended by 12 months", [("5", "year", False, "5-year"), ("12", "month", False, "12 months")]),
+    ("the 10th day after publication", [("10", "day", False, "10th day")]),
+    ("24 hours", [("24", "hour", False, "24 hours")]),
+    # A day on which something happens is not a period; nor are section numbers or sums.
+    ("beginning with a day on which s.51 days £5 days", []),
+])
+def test_periods_are_a_count_and_a_unit(text: str, expected: list[tuple[str, str, bool, str]]) -> None:
+    assert [(str(p.count), p.unit, p.working, p.text) for p in periods_in(text)] == expected
+
+
 def test_hostile_lengths_are_read_without_trouble() -> None:
     assert first_money("£" + "9" * 5000).amount == Decimal("9" * 5000)
     assert money_in("one " * 5000 + "week") == []
     assert numbers_in("twenty " * 5000) == {"20"}
+    assert len(periods_in("twenty " * 5000 + "days")) == 1
