@@ -187,7 +187,24 @@ def reference_html(ref: ReferenceCheck) -> str:
         right = "<h3>Cited provision</h3><p>Nothing in the index to show.</p>"
     return (f'<div class="cga-check-detail" style="display:flex;flex-wrap:wrap;gap:1rem">'
             f'<section style="flex:1 1 22rem;min-width:0" aria-label="Citing sentence">{left}</section>'
-            f'<section style="flex:1 1 22rem;min-width:0" aria-label="Cited provision">{right}</section></div>')
+            f'<section style="flex:1 1 22rem;min-width:0" aria-label="Cited provision">{right}</section></div>'
+            + _claim_html(ref))
+
+
+def _claim_html(ref: ReferenceCheck) -> str:
+    """Does the provision say what the paper claims? Each statement of the paper beside the words it
+    was compared with, then the passages a finding rests on (a superseding figure, an exception)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(c.statement)}</td><td><strong>{html.escape(c.citation)}</strong>: "
+        f"{html.escape(c.words)}</td><td>{html.escape(c.verdict)}</td></tr>"
+        for c in ref.compared if c.statement)
+    rests = "".join(f"<li><strong>{html.escape(c.citation)}</strong> ({html.escape(c.finding)}): "
+                    f"{html.escape(c.words)}</li>" for c in ref.compared if not c.statement)
+    return (f'<section class="cga-claim" aria-label="Claim"><h3>Claim: {html.escape(ref.support)}</h3>'
+            f"<p>{html.escape(ref.support_reason)}</p>"
+            + (f"<table><thead><tr><th>The paper says</th><th>The provision says</th><th>Verdict</th></tr></thead>"
+               f"<tbody>{rows}</tbody></table>" if rows else "")
+            + (f"<p>It rests on:</p><ul>{rests}</ul>" if rests else "") + "</section>")
 
 
 def build_checker_tab(library: Any, access: Access = ACCESS_LEVELS, received: Received = _local_file) -> None:
@@ -197,8 +214,9 @@ def build_checker_tab(library: Any, access: Access = ACCESS_LEVELS, received: Re
     private = {"api_visibility": "private"}
     report = gr.State(None)
     gr.HTML("<p>Finds every legal reference in a paper and shows the cited provision beside the sentence that "
-            "cites it: whether it exists in the indexed text, and whether quoted words and money amounts appear "
-            "in it. References to documents outside the index are listed, never guessed.</p>")
+            "cites it: whether it exists in the indexed text, whether quoted words and money amounts appear "
+            "in it, and whether the provision says what the paper claims (supported, partly supported, not "
+            "supported, cannot tell). References to documents outside the index are listed, never guessed.</p>")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=280):
             upload = gr.File(label="Paper to check (PDF, HTML or text)", file_types=list(READABLE), type="filepath",
