@@ -102,6 +102,9 @@ def refusal_reason(question: str, result: SearchResult, index: Index | None = No
 # A proper name inside a sentence: a person, company, place or case ("Mitie", "Teckal", "Dublin").
 # Acronyms (CCTV, KPI, DPS) are left out: practitioners use many the statute spells out in words.
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][a-z]{2,}(?:[ -][A-Z][a-z]{2,})*\b")
+# The law a question is asked under ("under UK GDPR", "under TUPE"): acronyms count here, since it
+# names the instrument the answer would have to come from.
+_UNDER = re.compile(r"\bunder (?:the )?((?:UK )?[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)*)")
 _VOCABULARY: dict[str, frozenset[str]] = {}
 
 
@@ -117,7 +120,8 @@ def unknown_names(question: str, index: Index) -> list[str]:
         _VOCABULARY.clear()  # one index version at a time: a switch replaces it
         _VOCABULARY[index.version] = frozenset(words)
     known = _VOCABULARY[index.version]
-    return [m[0] for m in _NAME.finditer(question) if not set(tokenize(m[0])) <= known]
+    names = [m[0] for m in _NAME.finditer(question)] + [m[1] for m in _UNDER.finditer(question)]
+    return list(dict.fromkeys(n for n in names if not set(tokenize(n)) <= known))
 
 
 def outside_corpus(result: SearchResult) -> list[str]:

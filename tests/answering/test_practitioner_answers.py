@@ -111,3 +111,8 @@ def test_a_follow_up_naming_a_regime_is_decided_by_its_own_words(library):
 def test_answers_outside_procurement_carry_no_regime_line(library):
     answer = library.ask("What must a police and crime panel do when the commissioner proposes the precept?")
     assert not answer.refused and "Regime:" not in answer.text and answer.regime == {}
+
+
+def test_a_question_asked_under_an_instrument_we_do_not_hold_is_refused(library):
+    answer = library.ask("Under TUPE, do the cleaners move to the new contractor?")
+    assert answer.refused and "TUPE" in answer.refusal_reason
