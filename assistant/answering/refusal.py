@@ -104,7 +104,7 @@ def refusal_reason(question: str, result: SearchResult, index: Index | None = No
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][a-z]{2,}(?:[ -][A-Z][a-z]{2,})*\b")
 # The law a question is asked under ("under UK GDPR", "under TUPE"): acronyms count here, since it
 # names the instrument the answer would have to come from.
-_UNDER = re.compile(r"\bunder (?:the )?((?:UK )?[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)*)")
+_UNDER = re.compile(r"\b(?i:under) (?:(?i:the) )?((?:UK )?[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)*)")
 _VOCABULARY: dict[str, frozenset[str]] = {}
 
 
