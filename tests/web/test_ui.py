@@ -119,19 +119,20 @@ def test_document_text_is_inert_in_html_and_escaped_in_markdown(talk):
     assert r'\<img src=x onerror="alert(1)"\>' in markdown
 
 
-def test_refusal_is_distinct_with_regime_and_related_passages(talk):
+def test_refusal_is_distinct_with_its_reason_and_related_passages(talk):
     answer = talk.turns[2].answer
     assert answer.refused and answer.related
     page = answer_html(answer, 3, latest=True)
     assert "cga-refused" in page and '<h3 class="cga-verdict" id="cga-t3-v">No answer</h3>' in page
     # Never headed, styled or offered as an answer: no answer box, no short answer, no follow-ups.
     assert "cga-answer" not in page and ">Answer<" not in page and "cga-lead" not in page and "cga-next" not in page
-    assert "Regime:" in page  # a refusal's text has no regime line; it is built from answer.regime
+    # No regime line: nothing was answered. The reason is given instead.
+    assert "Regime:" not in page and html.escape(answer.refusal_reason[1:]) in page
     assert "Closest passages (these do not answer the question)" in page
     for c in answer.related:
         assert f'id="cga-t3-r{c.n}"' in page and html.escape(c.citation) in page
     text = answer_as_text(answer)
-    assert text.startswith("No answer.\n\n" + answer.text) and "Regime:" in text
+    assert text.startswith("No answer.\n\n" + answer.text) and "Regime:" not in text
     assert "Closest passages (these do not answer the question):\n[1] " + answer.related[0].citation in text
     assert "Sources:" not in text and "Closest passages" not in answer_as_text(answer, sources=False)
     markdown = answer_as_markdown(answer, 3)
