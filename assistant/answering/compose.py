@@ -113,17 +113,12 @@ def quotable(passage: Passage) -> list[str]:
     return units(passage.text) or [passage.text[:MAX_QUOTE_CHARS]]
 
 
-def best_quotes(passage: Passage, question: str, count: int = 1, closeness: Closeness | None = None) -> list[str]:
-    """The passage's units closest to the question, in the passage's own order. Ties go to the
-    earlier unit: the opening subsection usually states the rule the rest qualifies."""
+def best_quote(passage: Passage, question: str, closeness: Closeness | None = None) -> str:
+    """The passage's unit closest to the question. Ties go to the earlier unit: the opening
+    subsection usually states the rule the rest qualifies."""
     candidates = quotable(passage)
     scores = _unit_scores(passage, candidates, question, closeness)
-    ranked = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
-    return [candidates[i] for i in sorted(ranked[:count])]
-
-
-def best_quote(passage: Passage, question: str, closeness: Closeness | None = None) -> str:
-    return best_quotes(passage, question, closeness=closeness)[0]
+    return candidates[min(range(len(candidates)), key=lambda i: (-scores[i], i))]
 
 
 def _similar(a: str, b: str) -> bool:

@@ -29,13 +29,11 @@ def amendments_in_force(index: Index, passages: list[Passage], day: str) -> dict
     return found
 
 
-def with_amending_passages(passages: list[Passage], amended: dict[str, list[Amendment]], index: Index) -> list[Passage]:
-    """The passages, each amended one followed by the passages holding its amending words."""
-    out: list[Passage] = []
-    for p in passages:
-        out.append(p)
-        out += [index.by_id[a.by_passage] for a in amended.get(p.passage_id, ()) if a.by_passage in index.by_id]
-    return list(dict.fromkeys(out))
+def amending_passages(amended: dict[str, list[Amendment]], index: Index) -> list[Passage]:
+    """The passages holding the amending words, once each, in the order of the passages they amend."""
+    found = [index.by_id[a.by_passage] for amendments in amended.values() for a in amendments
+             if a.by_passage in index.by_id]
+    return list(dict.fromkeys(found))
 
 
 def currency_notices(citations: list[Citation], amended: dict[str, list[Amendment]], index: Index, day: str) -> list[str]:
@@ -43,8 +41,7 @@ def currency_notices(citations: list[Citation], amended: dict[str, list[Amendmen
     notices = []
     cited_amendments = [a for p in amended.values() for a in p]
     for a in cited_amendments:
-        notices.append(f"{index.by_id[a.by_passage].doc_short if a.by_passage in index.by_id else a.by_doc} "
-                       f"({a.by_citation}) amends {_short(index, a.doc_id)} {a.provision} from {a.in_force}: "
+        notices.append(f"{a.by_citation} amends {_short(index, a.doc_id)} {a.provision} from {a.in_force}: "
                        f"“{a.new}” replaces “{a.old}”.")
     needed = date.fromisoformat(day)
     stale = set()

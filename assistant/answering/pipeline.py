@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.advisor.engine import advise_from_question, wants_advice
 from assistant.answering.compose import compose_extractive
-from assistant.answering.currency import amendments_in_force, currency_notices, with_amending_passages
+from assistant.answering.currency import amending_passages, amendments_in_force, currency_notices
 from assistant.answering.context import Context, Sources
 from assistant.answering.records import REFUSAL, Answer, Citation, Conversation, Turn
 from assistant.answering.refusal import outside_corpus, refusal_reason
@@ -104,17 +104,17 @@ def compose(library: Sources, ctx: Context) -> None:
         chosen = chosen[:ANSWER_PASSAGES - 1] + [definition]
     day = ctx.regime.as_at or ctx.as_at or date.today().isoformat()
     amended = amendments_in_force(library.index, chosen, day)
-    amending = [p for p in with_amending_passages(chosen, amended, library.index) if p not in chosen]
+    amending = [p for p in amending_passages(amended, library.index) if p not in chosen]
     chosen += amending
     # The regime matters to procurement questions only, not to policing governance or equality ones.
     procurement = asks_which_regime(ctx.resolved_question) or any(
         library.retriever.documents[p.doc_id].regime for p in chosen if p.doc_id in library.retriever.documents)
     ctx.regime_line = regime_line(ctx.regime, chosen) if procurement else ""
+    asked = library.retriever.without_names(ctx.resolved_question)
     text, statements, citations, lead = compose_extractive(
-        library.retriever.without_names(ctx.resolved_question), chosen, ctx.regime_line, most_specific=library.retriever.most_specific,
+        asked, chosen, ctx.regime_line, most_specific=library.retriever.most_specific,
         qualifying=lambda passage: library.retriever.qualifying(passage, ctx.access),
-        closeness=library.retriever.closeness(library.retriever.without_names(ctx.resolved_question), chosen),
-        kept=amending)
+        closeness=library.retriever.closeness(asked, chosen), kept=amending)
     ctx.answer = Answer(question=ctx.question, resolved_question=ctx.resolved_question,
                         regime=ctx.regime.to_dict() if procurement else {},
                         text=text, statements=statements, citations=citations, refused=False,
