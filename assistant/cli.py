@@ -82,9 +82,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     from ingest.corpus import ManifestError
 
     files = _files_to_add(args.paths)
-    if args.title and len(files) > 1:
-        sys.exit(f"cga add: --title names one document, and {len(files)} files were given")
-    fields = Fields(title=args.title or "", kind=args.kind or "", version_date=args.date or "", access=args.access)
+    for flag, given in (("--title", args.title), ("--amends", args.amends), ("--in-force", args.in_force)):
+        if given and len(files) > 1:
+            sys.exit(f"cga add: {flag} is for one document, and {len(files)} files were given")
+    if (args.amends or args.in_force) and args.kind != "legislation":
+        sys.exit("cga add: --amends and --in-force are for an amending instrument, added with --kind legislation")
+    fields = Fields(title=args.title or "", kind=args.kind or "", version_date=args.date or "", access=args.access,
+                    amends=tuple(args.amends or ()), in_force=args.in_force or "")
     try:
         outcomes, report = add_files(_settings(), files, fields)
     except (UploadError, ManifestError) as exc:
@@ -120,8 +124,12 @@ def _outcome_line(outcome: AddOutcome) -> str:
     if outcome.candidate is None:
         return f"unchanged  {outcome.path} (already in the library as {doc.doc_id})"
     by = f", decision by {outcome.candidate.decision_by}" if outcome.candidate.decision_by else ""
+    amends = ""
+    if doc.kind == "legislation":
+        amends = (f"; amends {', '.join(outcome.candidate.amended)} from {doc.in_force}" if doc.amends
+                  else "; amends nothing in the library, so added as ordinary legislation")
     return (f"added      {outcome.path} → {doc.doc_id}: {doc.short} “{doc.title}” ({doc.kind}, {doc.access}, "
-            f"{doc.version_date or 'date not stated'}{by}, {outcome.candidate.passages} passages)")
+            f"{doc.version_date or 'date not stated'}{by}, {outcome.candidate.passages} passages){amends}")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -305,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_docs.add_argument("--access", choices=["public", "internal", "restricted"], default="public")
     add_docs.add_argument("--title", help="the document's title (one file only)")
     add_docs.add_argument("--date", help="version date, YYYY-MM-DD (default: the date signed or last updated, if stated)")
+    add_docs.add_argument("--amends", action="append", metavar="DOC_ID",
+                          help="legislation: a document it amends (default: those its text names as amended)")
+    add_docs.add_argument("--in-force", dest="in_force", metavar="YYYY-MM-DD",
+                          help="legislation: the day its amendments take effect (default: the date it says it "
+                               "comes into force)")
     add_docs.set_defaults(func=cmd_add)
 
     remove = sub.add_parser("remove", help="take a document added with cga add or the Index tab out of the index")

@@ -27,6 +27,7 @@ from assistant.library import (
     embeddings_for,
     uploads_manifest,
 )
+from ingest.amendments import read_amending
 from ingest.corpus import ManifestError, cached_path, file_sha256, load_manifest
 from ingest.document import ACCESS_LEVELS, KINDS, DocumentInfo, IngestError
 from ingest.figures import first_date
@@ -91,7 +92,14 @@ def manifest_entry(doc: DocumentInfo) -> str:
               "access": doc.access}
     if doc.source_url:  # legislation read from its front matter: deep links to legislation.gov.uk are built from it
         fields["source_url"] = doc.source_url
-    return "\n[[document]]\n" + "".join(f"{k} = {_toml_string(v)}\n" for k, v in fields.items())
+    if doc.regime:
+        fields["regime"] = doc.regime
+    if doc.amends:  # an amending instrument: ingest reads its substitutions with the text they amend
+        fields["in_force"] = doc.in_force
+    entry = "".join(f"{k} = {_toml_string(v)}\n" for k, v in fields.items())
+    if doc.amends:
+        entry += f"amends = [{', '.join(map(_toml_string, doc.amends))}]\n"
+    return "\n[[document]]\n" + entry
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,10 @@ class Fields:
     short: str = ""
     version_date: str = ""
     access: str = "public"
+    # Legislation only: the documents it amends and the day its amendments take effect, when its text
+    # does not say (or says wrongly).
+    amends: tuple[str, ...] = ()
+    in_force: str = ""
 
 
 def _check_fields(name: str, fields: Fields) -> None:
@@ -111,11 +123,12 @@ def _check_fields(name: str, fields: Fields) -> None:
         raise UploadError(f"{name}: field 'kind' is {fields.kind!r}; expected one of {', '.join(KINDS)}")
     if fields.access not in ACCESS_LEVELS:
         raise UploadError(f"{name}: field 'access' is {fields.access!r}; expected one of {', '.join(ACCESS_LEVELS)}")
-    if fields.version_date:
-        try:
-            date.fromisoformat(fields.version_date)
-        except ValueError:
-            raise UploadError(f"{name}: field 'version date' is {fields.version_date!r}; expected YYYY-MM-DD") from None
+    for label, value in (("version date", fields.version_date), ("in force", fields.in_force)):
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise UploadError(f"{name}: field '{label}' is {value!r}; expected YYYY-MM-DD") from None
 
 
 def _unique(candidate: str, taken: set[str]) -> str:
@@ -152,6 +165,7 @@ class Candidate:
     source: Path
     passages: int
     decision_by: str = ""
+    amended: tuple[str, ...] = ()  # the short names of the documents it amends
 
 
 def _new_document(settings: Settings, documents: list[DocumentInfo], source: Path, name: str, fields: Fields,
@@ -191,7 +205,35 @@ def _new_document(settings: Settings, documents: list[DocumentInfo], source: Pat
     if not values["title"].strip():
         raise UploadError(f"{name}: field 'title' is empty; give the document's title")
     doc = replace(draft, **values)
-    return Candidate(replace(doc, short=doc.short or doc.title[:40]), source, len(passages), paper.get("decision by", ""))
+    if doc.kind == "legislation":
+        doc = _amending(name, doc, passages, documents, fields)
+    shorts = {d.doc_id: d.short for d in documents}
+    return Candidate(replace(doc, short=doc.short or doc.title[:40]), source, len(passages), paper.get("decision by", ""),
+                     tuple(shorts[i] for i in doc.amends))
+
+
+def _amending(name: str, doc: DocumentInfo, passages: list[Passage], documents: list[DocumentInfo],
+              fields: Fields) -> DocumentInfo:
+    """Legislation with the documents held that it amends and the day it takes effect, as given or else
+    as its text says, and the regime of what it amends (so a PCR 2015 amendment stays out of Act
+    answers); unchanged when it amends nothing held."""
+    held = {d.doc_id: d for d in documents}
+    if unknown := [i for i in fields.amends if i not in held]:
+        raise UploadError(f"{name}: field 'amends' names {', '.join(unknown)}, not in the library "
+                          "(`cga stats` lists the documents)")
+    read = read_amending(passages, documents)
+    amends = fields.amends or read.amends
+    if not amends:
+        return doc
+    in_force = fields.in_force or read.in_force
+    if not in_force:
+        stated = (f"comes into force on several dates ({', '.join(read.in_force_dates)})" if read.in_force_dates
+                  else "states no date it comes into force")
+        raise UploadError(f"{name}: amends {', '.join(held[i].short for i in amends)} but {stated}; give the day "
+                          "its amendments take effect (cga add --in-force YYYY-MM-DD)")
+    regimes = {held[i].regime for i in amends}
+    regime = doc.regime or (regimes.pop() if len(regimes) == 1 else "")
+    return replace(doc, amends=amends, in_force=in_force, regime=regime)
 
 
 def _decision_passages(settings: Settings, data: bytes, draft: DocumentInfo) -> list[Passage]:
