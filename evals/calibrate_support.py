@@ -79,6 +79,8 @@ def pairs(library: Any, items: list[Any]) -> tuple[dict[str, list[Pair]], list[P
         if item.refuse or not item.gold:
             continue
         ctx = run_pipeline(library, item.question, as_at=item.as_at)
+        if ctx.result is None:  # the advisor answered before any search: no passages to pair
+            continue
         top = [h.passage for h in ctx.result.hits[:TOP]]
         gold = [p for p in top if any(gold_rank(g, [p]) for g in item.gold)]
         others = [p for p in top if p not in gold]
