@@ -21,7 +21,7 @@ from assistant.answering.compose import compose_extractive
 from assistant.answering.currency import amending_passages, amendments_in_force, currency_notices
 from assistant.answering.context import Context, Sources
 from assistant.answering.records import REFUSAL, Answer, Citation, Conversation, Turn
-from assistant.answering.refusal import outside_corpus, refusal_reason
+from assistant.answering.refusal import beyond_any_document, outside_corpus, refusal_reason
 from assistant.answering.regime import (
     RULE_PASSAGES,
     asks_which_regime,
@@ -64,7 +64,9 @@ def choose_regime(library: Sources, ctx: Context) -> None:
 def route(library: Sources, ctx: Context) -> None:
     """A purchase to decide goes to the advisor, which needs no search; a question it cannot settle
     goes on as an ordinary question."""
-    if not wants_advice(ctx.resolved_question):
+    # A question no document could answer (case law, another jurisdiction's thresholds) is refused
+    # by `refuse`, however much it sounds like a purchase to decide.
+    if not wants_advice(ctx.resolved_question) or beyond_any_document(ctx.resolved_question):
         return
     ctx.route = "advisor"
     if (answer := advise_from_question(library, ctx)) is not None:

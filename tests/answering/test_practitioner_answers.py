@@ -72,12 +72,42 @@ def test_papers_stay_out_of_answers_about_the_law_alone(library):
     ("Who is the current Commissioner of Police of the Metropolis?", "current facts"),
     ("What does Camden Council's contract standing orders say about quotes?", "not among the indexed"),
     ("How much did Serco bid for the Hampshire prisoner escort contract last year?", "never mention"),
+    ("Is there a leading case on what counts as extreme urgency under the Act?", "case law"),
+    ("How often have judges lifted the automatic suspension for a council?", "case law"),
+    ("Who chairs the Police and Crime Committee at the moment?", "current facts"),
+    ("What is the Met's budget for custody healthcare this financial year?", "current facts"),
+    ("How many contracts has MOPAC awarded under the new Act so far?", "current facts"),
+    ("What's the latest CPI figure to uplift our cleaning contract prices?", "current facts"),
+    ("What does the Welsh Government's own procurement guidance say about community benefits?", "jurisdiction"),
+    ("What are the tender rules in Germany for a £300k interpreting contract?", "jurisdiction"),
+    ("What does PPN 02/23 say about modern slavery in our cleaning supply chain?", "not among the indexed"),
+    ("What does the Cabinet Office guidance say about payment by results for victim services?", "not among the indexed"),
+    ("Is our interim procurement lead's fleet contract engagement inside IR35?", "pay, employment or tax"),
 ])
 def test_refusals_name_their_reason(library, question, reason):
     answer = library.ask(question)
     assert answer.refused and answer.text.startswith(REFUSAL)
     assert reason in answer.refusal_reason and reason in answer.text
     assert answer.citations == [] and answer.lead == ""
+
+
+@pytest.mark.parametrize("question", [
+    # An Act named as the law of an offence is a fact of the case: the exclusion grounds list offences.
+    "A bidder's director was convicted of an offence under the Bribery Act 2010 last year. Must we exclude them?",
+    # A weekday is not a proper name the documents never mention.
+    "We signed the cleaning contract last Tuesday. By when must we publish the contract details notice?",
+    # What the Act lets a court do is in the Act.
+    "If we sign before the standstill ends and a bidder sues, what can the court do?",
+])
+def test_questions_near_the_refusal_rules_are_answered(library, question):
+    answer = library.ask(question)
+    assert not answer.refused, answer.refusal_reason
+    assert any(c.doc_id == "ukpga-2023-54" for c in answer.citations)
+
+
+def test_a_purchase_in_another_jurisdiction_is_refused_not_advised(library):
+    answer = library.ask("We're buying £300k of interpreting: what is the services threshold in the Republic of Ireland?")
+    assert answer.refused and answer.route == "refuse" and "jurisdiction" in answer.refusal_reason
 
 
 def test_the_lead_comes_first_is_short_and_quotes_its_source_verbatim(library):
