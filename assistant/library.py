@@ -21,7 +21,7 @@ from assistant.answering.retrieve import Retriever
 from assistant.config import Settings, without_credentials
 from ingest.corpus import load_manifest
 from ingest.document import ACCESS_LEVELS, DocumentInfo
-from ingest.embed import CachedEmbeddings, one_thread_per_call
+from ingest.embed import CachedEmbeddings
 from ingest.references import ReferenceFinder
 from ingest.store import Index, IndexLocation, IndexUnavailable, chroma_settings
 
@@ -96,9 +96,6 @@ class Snapshot:
 
 class Library:
     def __init__(self, settings: Settings) -> None:
-        # Answering embeds one short question at a time: one core each is fast (about 12 ms) and
-        # does not spin against other requests or processes (0.7 s a question on two busy cores).
-        one_thread_per_call()
         self.settings = settings
         self.location = IndexLocation(settings.data_dir)
         self.embeddings = embeddings_for(settings)

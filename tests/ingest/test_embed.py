@@ -47,11 +47,11 @@ def test_the_export_is_made_once_and_named_by_the_models_identity(exported):
     assert sorted(folder.iterdir()) == files  # no partial file left behind
 
 
-def test_a_server_runs_each_forward_pass_on_one_thread(exported, monkeypatch):
-    folder, _ = exported
-    monkeypatch.setattr(embed, "_threads", 0)
-    embed.one_thread_per_call()
-    assert embed.load_model(None, folder).session.get_session_options().intra_op_num_threads == 1
+def test_texts_run_side_by_side_each_on_one_thread(exported):
+    _, model = exported
+    assert model.session.get_session_options().intra_op_num_threads == 1
+    texts = [f"{q} ({n})" for n in range(4) for q in QUESTIONS]
+    assert np.allclose(model.embed_documents(texts), [model.embed_query(t) for t in texts], atol=1e-6)
 
 
 def test_a_folder_without_a_model_is_named(tmp_path):
