@@ -18,6 +18,9 @@ DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 # tune on dev; test is frozen and holds the floors.
 PRACTITIONER_DEV = Path(__file__).parent / "practitioner" / "dev.jsonl"
 PRACTITIONER_TEST = Path(__file__).parent / "practitioner" / "test.jsonl"
+# Written blind later, by someone who had seen neither the code nor the other sets: a second check
+# that what was tuned on dev generalises (it has since been read while tuning refusals).
+PRACTITIONER_HOLDOUT = Path(__file__).parent / "practitioner" / "holdout.jsonl"
 FLOORS = Path(__file__).with_name("floors.json")
 KS = (1, 5, 10)
 

@@ -9,6 +9,7 @@ import pytest
 
 from evals.harness import (
     DEFAULT_SET,
+    PRACTITIONER_HOLDOUT,
     PRACTITIONER_TEST,
     QuestionSetError,
     below_floors,
@@ -23,7 +24,7 @@ def metrics(library):
     return evaluate(library, load_items(DEFAULT_SET))
 
 
-@pytest.mark.parametrize("question_set", [DEFAULT_SET, PRACTITIONER_TEST], ids=lambda p: p.name)
+@pytest.mark.parametrize("question_set", [DEFAULT_SET, PRACTITIONER_TEST, PRACTITIONER_HOLDOUT], ids=lambda p: p.name)
 def test_each_question_set_meets_its_floors(library, question_set: Path, metrics):
     result = metrics if question_set == DEFAULT_SET else evaluate(library, load_items(question_set))
     summary = {k: v for k, v in result.items() if k != "items"}
