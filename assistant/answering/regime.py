@@ -108,10 +108,14 @@ def decide_regime(question: str, setting: str = "auto", as_at: str | None = None
         if as_at and regime_for_date(date.fromisoformat(as_at)) != name:
             reason += f"; the date field says {as_at}, but the question's own date wins"
         return Regime(name, reason, day.isoformat())
+    # A regime named or set still takes the date field as its start date: the figures in force
+    # (PCR 2015's thresholds as amended) are those of that day.
     if named is not None:
+        if as_at and named.name != BOTH and not named.as_at:
+            return Regime(named.name, f"{named.reason}; the procurement started on {as_at}", as_at)
         return named
     if setting in (ACT, PCR):
-        return Regime(setting, f"the regime was set to {setting}")
+        return Regime(setting, f"the regime was set to {setting}", as_at or "")
     if as_at:
         day = date.fromisoformat(as_at)
         name = regime_for_date(day)

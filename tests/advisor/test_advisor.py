@@ -413,3 +413,13 @@ def test_the_advisor_keeps_to_the_kinds_of_document_asked_for(library):
                          "next month — which regime, is it above threshold, and who must approve going to tender?",
                          kinds=("legislation",))
     assert answer.citations and all(c.kind == "legislation" for c in answer.citations)
+
+
+@pytest.mark.parametrize("as_at, figure, replaced_by", [("2022-06-01", "£213,477", "SI 2021/1221"),
+                                                         ("2024-06-01", "£214,904", "SI 2023/1117")])
+def test_a_named_regime_takes_the_date_field_as_its_start(library, as_at, figure, replaced_by):
+    answer = library.ask("What is the PCR 2015 threshold for services for a sub-central authority?", as_at=as_at)
+    verify(answer)
+    assert answer.regime["name"] == PCR and answer.regime["as_at"] == as_at
+    lead = answer.text.split("\n\n")[0]
+    assert figure in lead and replaced_by in lead
