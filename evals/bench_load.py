@@ -60,8 +60,10 @@ def post_json(url: str, body: dict, timeout: float) -> tuple[int, dict]:
         return exc.code, {"error": exc.read().decode("utf-8", "replace")[:300]}
 
 
-def start_server(data_dir: Path, port: int, log: Path, wait: float) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "CGA_USERS_FILE"} | {"CGA_DATA_DIR": str(data_dir)}
+def start_server(data_dir: Path, port: int, log: Path, wait: float,
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`cga serve` on the index in data_dir, once /api/health answers; `env` adds settings (CGA_CHROMA_URL)."""
+    env = {k: v for k, v in os.environ.items() if k != "CGA_USERS_FILE"} | {"CGA_DATA_DIR": str(data_dir)} | (env or {})
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", HOST, "--port", str(port)],
                                cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + wait

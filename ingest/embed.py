@@ -46,7 +46,9 @@ class OnnxSentenceEmbeddings(Embeddings):
     def __init__(self, model_path: Path, export_dir: Path) -> None:
         import onnxruntime
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # a weights bar on every `cga ask` says nothing to a user
         model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         pooling = model[1].get_config_dict().get("pooling_mode")
         if pooling != "mean":
