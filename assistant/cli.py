@@ -174,6 +174,34 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from assistant.library import open_library
+    from ingest.embed import bundled_model_path
+    from ingest.tune import training_pairs, tune
+
+    settings = _settings()
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        print(f"cga tune: {out} is not empty; name a new folder", file=sys.stderr)
+        return 2
+    base = settings.model_path or bundled_model_path()
+    pairs = training_pairs(open_library(settings).index)
+
+    def progress(step: int, steps: int, loss: float) -> None:
+        if not args.quiet:
+            print(f"\rtune       step {step}/{steps}, loss {loss:.3f}", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = tune(pairs, base, out, progress)
+    except ValueError as exc:
+        print(f"cga tune: {exc}", file=sys.stderr)
+        return 2
+    print(f"\n{report.pairs} pairs, {report.steps} steps, {report.seconds:.0f} s ({report.cpu_seconds:.0f} CPU s), "
+          f"final loss {report.final_loss:.3f}: written to {out}\n"
+          f"Use it with CGA_MODEL_PATH={out}, then `cga ingest` and `python -m evals.calibrate`.")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     import getpass
 
@@ -331,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--doc", action="append", help="document id, e.g. ukpga-2023-54")
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=cmd_search)
+
+    tune = sub.add_parser("tune", help="fine-tune the embedding model on the index's signposts, into a new folder")
+    tune.add_argument("--out", required=True, help="a new folder for the tuned model")
+    tune.add_argument("--quiet", action="store_true")
+    tune.set_defaults(func=cmd_tune)
 
     stats = sub.add_parser("stats", help="documents, passages, index size, model, version dates")
     stats.add_argument("--json", action="store_true")
