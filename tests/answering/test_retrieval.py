@@ -68,6 +68,23 @@ def test_kind_document_and_access_filters_apply_to_both_retrievers(library):
         assert library.retriever.search("due regard", k=5, mode=mode, filters=SearchFilters(access=("internal",))) == []
 
 
+def test_dense_candidates_keep_to_the_filters_wide_or_narrow(library):
+    from assistant.answering.retrieve import CANDIDATES
+
+    retriever = library.retriever
+    vector = retriever.embeddings.embed_query("contracts awarded without competition because of urgency")
+    every = [d.doc_id for d in library.index.documents]
+    wide = retriever._dense(vector, every, SearchFilters())
+    assert len(wide) == CANDIDATES  # most of the unfiltered candidates pass: no filtered query needed
+    filtered = library.index.dense(vector, CANDIDATES, retriever._where(every, SearchFilters()))
+    assert [pid for pid, _ in wide][:10] == [pid for pid, _ in filtered][:10]
+    # One small paper: few unfiltered candidates are its own, so the filtered query answers.
+    narrow = retriever._dense(vector, ["pcd-1429"], SearchFilters())
+    pcd = [p for p in library.index.passages if p.doc_id == "pcd-1429"]
+    assert len(narrow) == min(CANDIDATES, len(pcd))
+    assert all(library.index.by_id[pid].doc_id == "pcd-1429" for pid, _ in narrow)
+
+
 def test_organisation_papers_get_places_beside_legislation(library):
     hits = library.retriever.search("approval to go out to tender for a contract of £500,000", k=10)
     kinds = [h.passage.kind for h in hits]
