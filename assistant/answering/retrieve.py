@@ -84,6 +84,12 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+def _admits(doc_ids: Sequence[str], filters: SearchFilters) -> Callable[[Passage], bool]:
+    """The filters as a test on one passage: what Chroma's `where` and the BM25 mask both apply."""
+    allowed = set(doc_ids)
+    return lambda p: p.doc_id in allowed and p.access in filters.access
+
+
 class Retriever:
     def __init__(self, index: Index, embeddings: Embeddings, finder: ReferenceFinder) -> None:
         self.index = index
@@ -127,9 +133,9 @@ class Retriever:
         `where` admits (30,000 passages: 154 ms a query with ours, 5 ms with none), so it is asked
         for OVERFETCH times as many unfiltered and the filters are applied here; the filtered query
         runs only when too few of those pass (a narrow filter: one document, restricted access)."""
-        allowed = set(doc_ids)
+        admits = _admits(doc_ids, filters)
         passes = [(pid, score) for pid, score in self.index.dense(vector, OVERFETCH * CANDIDATES)
-                  if (p := self.index.by_id.get(pid)) is not None and p.doc_id in allowed and p.access in filters.access]
+                  if (p := self.index.by_id.get(pid)) is not None and admits(p)]
         if len(passes) >= CANDIDATES:
             return passes[:CANDIDATES]
         return self.index.dense(vector, CANDIDATES, self._where(doc_ids, filters))
@@ -197,15 +203,15 @@ class Retriever:
         timings["embed"] = (time.perf_counter() - t0) * 1000
 
         t1 = time.perf_counter()
-        allowed = set(doc_ids)
+        admits = _admits(doc_ids, filters)
         dense = self._dense(vector, doc_ids, filters) if mode != "bm25" else []
-        mask = self.index.mask(lambda p: p.doc_id in allowed and p.access in filters.access)
+        mask = self.index.mask(admits)
         lexical = self.index.lexical(expanded, CANDIDATES, mask) if mode != "dense" else []
         similarity = dict(dense)
         meaning, words = dense, lexical
         if mode in ("hybrid+signposts", "hybrid+lanes"):
             by_dense, by_words = self.index.signposted(
-                searched, vector, CANDIDATES, lambda p: p.doc_id in allowed and p.access in filters.access)
+                searched, vector, CANDIDATES, admits)
             signpost_dense = self._signpost_ranking(by_dense, similarity)
             # A passage found by its signposts has the same two kinds of evidence as one found by its
             # own text, never more: documents without signposts (a user's own uploads) compete fairly.
@@ -233,7 +239,7 @@ class Retriever:
         if mode == "hybrid+lanes":
             from_papers = [pid for pid in ranked if self.index.by_id[pid].doc_id in named_papers][:PAPER_SLOTS]
             ranked = _first(from_papers, ranked)
-            pinned_ids = [pid for pid in pinned if pid in self.index.by_id and self.index.by_id[pid].doc_id in allowed]
+            pinned_ids = [pid for pid in pinned if pid in self.index.by_id and admits(self.index.by_id[pid])]
             defining = [p.passage_id for p in self.defining(query, filters)][:2]
             ids = [p.passage_id for p in referenced] + pinned_ids + defining
             ranked = _first(ids, ranked)
@@ -281,9 +287,8 @@ class Retriever:
 
     def defining(self, question: str, filters: SearchFilters) -> list[Passage]:
         """Interpretation provisions for the defined terms a question hinges on, within the filters."""
-        allowed = set(self.allowed_docs(filters))
-        return [self.index.by_id[pid] for pid in self.definitions.ranking(question)
-                if self.index.by_id[pid].doc_id in allowed and self.index.by_id[pid].access in filters.access]
+        admits = _admits(self.allowed_docs(filters), filters)
+        return [self.index.by_id[pid] for pid in self.definitions.ranking(question) if admits(self.index.by_id[pid])]
 
     def most_specific(self, passage: Passage, quote: str) -> Passage:
         """The subsection passage holding a quote taken from a whole-section passage."""
